@@ -1,0 +1,281 @@
+"""Jinja extensions of the DataMax template.
+
+Everything the template derives from the answers lives here as plain functions,
+so that the template tests can import and test them directly:
+
+* the component registry (engines, sources, destinations, CI providers) with the
+  runtime dependencies each one brings;
+* the booleans that drive conditional file names (``engine_polars``,
+  ``dest_duckdb``, ...), computed once by the context hook;
+* the mermaid diagram of the generated pipeline;
+* validator tests (``is cron_expression``, ``is python_keyword``).
+
+Adding a component means adding an entry to ``COMPONENTS`` and its files under
+``template/``; no other code changes.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from copier_template_extensions import ContextHook
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+
+@dataclass(frozen=True)
+class Component:
+    """One answer choice and what it brings into the generated project."""
+
+    label: str
+    dependencies: tuple[str, ...] = ()
+    diagram_node: str = ""
+    notes: str = ""
+    extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Runtime dependencies are pinned to a compatible range here; the generated
+# project's uv.lock pins exact versions.
+BASE_DEPENDENCIES: tuple[str, ...] = (
+    "pydantic>=2.11,<3",
+    "pydantic-settings>=2.10,<3",
+    "pyyaml>=6.0.2,<7",
+    "rich>=14,<16",
+    "structlog>=25.4,<27",
+    "typer>=0.16,<1",
+)
+
+COMPONENTS: dict[str, dict[str, Component]] = {
+    "engine": {
+        "polars": Component(
+            label="Polars",
+            dependencies=("polars>=1.30,<3", "pyarrow>=20,<27"),
+            notes=(
+                "Polars lazy frames: every stage adds to one query plan that the "
+                "streaming engine executes in batches, so memory stays bounded by "
+                "the batch size rather than the input size."
+            ),
+        ),
+    },
+    "sources": {
+        "files": Component(
+            label="Files",
+            diagram_node="CSV / Parquet files",
+            notes="Local files or globs, read lazily with the declared schema.",
+        ),
+    },
+    "destinations": {
+        "parquet": Component(
+            label="Parquet dataset",
+            diagram_node="Parquet dataset (zstd)",
+            notes=(
+                "A zstd-compressed, partitioned Parquet dataset published as an "
+                "atomic snapshot: readers see the previous or the new snapshot, never a mix."
+            ),
+        ),
+        "duckdb": Component(
+            label="DuckDB",
+            dependencies=("duckdb>=1.3,<3",),
+            diagram_node="DuckDB tables",
+            notes="Tables in a DuckDB file, upserted on the key in one transaction.",
+        ),
+    },
+    "orchestrator": {
+        "none": Component(
+            label="CLI and cron",
+            notes="The CLI is the entry point; a crontab entry runs it on the schedule.",
+        ),
+    },
+    "ci_provider": {
+        "github": Component(label="GitHub Actions"),
+        "none": Component(label="No CI"),
+    },
+    "license": {
+        "Proprietary": Component(label="Proprietary"),
+        "MIT": Component(label="MIT"),
+        "Apache-2.0": Component(label="Apache 2.0"),
+    },
+}
+
+CRON_PRESETS = frozenset({"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"})
+_CRON_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_NAMES = {
+    3: {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
+    4: {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+}
+
+
+def _cron_value(text: str, index: int) -> int | None:
+    names = _CRON_NAMES.get(index, {})
+    if text.lower() in names:
+        return names[text.lower()]
+    return int(text) if text.isdigit() else None
+
+
+def _cron_field_ok(text: str, index: int) -> bool:
+    low, high = _CRON_FIELD_RANGES[index]
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            return False
+        if base == "*":
+            continue
+        start, dash, end = base.partition("-")
+        bounds = [_cron_value(start, index)] + ([_cron_value(end, index)] if dash else [])
+        if any(value is None or not low <= value <= high for value in bounds):
+            return False
+        if dash and bounds[0] > bounds[1]:  # type: ignore[operator]
+            return False
+    return True
+
+
+def is_cron_expression(value: object) -> bool:
+    """Tell whether ``value`` is a 5-field cron expression or an @-preset."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if text in CRON_PRESETS:
+        return True
+    fields = text.split()
+    return len(fields) == len(_CRON_FIELD_RANGES) and all(
+        _cron_field_ok(part, index) for index, part in enumerate(fields)
+    )
+
+
+def is_python_keyword(value: object) -> bool:
+    """Tell whether ``value`` is a Python keyword (or soft keyword)."""
+    return isinstance(value, str) and (keyword.iskeyword(value) or keyword.issoftkeyword(value))
+
+
+def as_list(value: object) -> list[str]:
+    """Normalise a multi-select answer (list, tuple or single string) to a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+FLAG_PREFIXES = {
+    "engine": "engine_",
+    "sources": "source_",
+    "destinations": "dest_",
+    "orchestrator": "orchestrator_",
+    "ci_provider": "ci_",
+    "license": "license_",
+}
+
+
+def slug(name: str) -> str:
+    """Turn a choice value into an identifier fragment (``Apache-2.0`` -> ``apache_2_0``)."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def requirement_name(requirement: str) -> str:
+    """The distribution name of a PEP 508 requirement string."""
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower()
+
+
+def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
+    """Booleans that drive conditional file names: one per possible choice.
+
+    ``engine_<name>``, ``source_<name>``, ``dest_<name>``, ``orchestrator_<name>``,
+    ``ci_<name>`` and ``license_<name>`` are true for the chosen components and false otherwise, so a
+    template file name such as ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads
+    one short boolean.
+    """
+    flags: dict[str, bool] = {}
+    for question, prefix in FLAG_PREFIXES.items():
+        chosen = set(as_list(answers.get(question)))
+        for name in COMPONENTS[question]:
+            flags[prefix + slug(name)] = name in chosen
+    return flags
+
+
+def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
+    """The sorted runtime dependency list for the chosen components."""
+    deps: set[str] = set(BASE_DEPENDENCIES)
+    for question, registry in COMPONENTS.items():
+        for name in as_list(answers.get(question)):
+            component = registry.get(name)
+            if component is not None:
+                deps.update(component.dependencies)
+    return sorted(deps, key=requirement_name)
+
+
+def pipeline_diagram(answers: Mapping[str, Any]) -> str:
+    """Mermaid flowchart of the generated pipeline: sources, stages, destinations."""
+    dataset = str(answers.get("dataset_name") or "dataset")
+    lines = ["flowchart LR"]
+    for name in as_list(answers.get("sources")):
+        component = COMPONENTS["sources"].get(name)
+        if component:
+            lines.append(f'    src_{name}[("{component.diagram_node}")] --> extract')
+    lines += [
+        f'    extract["extract {dataset}"] --> clean["clean: trim, empty to null"]',
+        '    clean --> validate["validate: types, required, allowed, ranges"]',
+        '    validate -- "invalid rows + reason" --> quarantine[("quarantine")]',
+        '    validate --> dedupe["de-duplicate on the key"]',
+        '    dedupe --> derive["derive money columns"]',
+        '    derive --> aggregate["aggregate by group and period"]',
+    ]
+    for name in as_list(answers.get("destinations")):
+        component = COMPONENTS["destinations"].get(name)
+        if component:
+            lines.append(f'    derive -- detail --> dst_{name}[("{component.diagram_node}")]')
+            lines.append(f"    aggregate -- aggregate --> dst_{name}")
+    lines.append('    aggregate --> report[/"run report (JSON)"/]')
+    return "\n".join(lines)
+
+
+def component_notes(answers: Mapping[str, Any], question: str) -> list[tuple[str, str]]:
+    """(label, notes) for each chosen component of ``question``."""
+    registry = COMPONENTS[question]
+    return [
+        (registry[name].label, registry[name].notes)
+        for name in as_list(answers.get(question))
+        if name in registry
+    ]
+
+
+def toml_list(values: Iterable[str], indent: str = "  ") -> str:
+    """Render strings as the body of a multi-line TOML array."""
+    return "\n".join(f'{indent}"{value}",' for value in values)
+
+
+def env_name(value: str) -> str:
+    """Turn a name into an environment-variable fragment (``a-b c`` -> ``A_B_C``)."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", value).strip("_").upper()
+
+
+class DerivedContext(ContextHook):
+    """Add derived values to the rendering context.
+
+    Runs many times and in every phase (questions, rendering); tolerates missing
+    answers and never reads files or the network.
+    """
+
+    def hook(self, context: MutableMapping[str, Any]) -> None:
+        """Add the component flags and the dependency list to ``context``."""
+        context.update(component_flags(context))
+        context["runtime_dependencies"] = runtime_dependencies(context)
+
+
+class DataMaxFilters(Extension):
+    """Register the filters and tests the templates use."""
+
+    def __init__(self, environment: Environment) -> None:
+        """Register filters, tests and globals on ``environment``."""
+        super().__init__(environment)
+        environment.filters["toml_list"] = toml_list
+        environment.filters["env_name"] = env_name
+        environment.tests["cron_expression"] = is_cron_expression
+        environment.tests["python_keyword"] = is_python_keyword
+        environment.globals["pipeline_diagram"] = pipeline_diagram
+        environment.globals["component_notes"] = component_notes
