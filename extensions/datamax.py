@@ -20,11 +20,13 @@ import keyword
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from copier_template_extensions import ContextHook
-from jinja2 import Environment
 from jinja2.ext import Extension
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,11 @@ COMPONENTS: dict[str, dict[str, Component]] = {
 
 CRON_PRESETS = frozenset({"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"})
 _CRON_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _CRON_NAMES = {
-    3: {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
-    4: {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+    3: {month: number for number, month in enumerate(_MONTHS, start=1)},
+    4: {day: number for number, day in enumerate(_WEEKDAYS)},
 }
 
 
@@ -125,10 +129,9 @@ def _cron_field_ok(text: str, index: int) -> bool:
         if base == "*":
             continue
         start, dash, end = base.partition("-")
-        bounds = [_cron_value(start, index)] + ([_cron_value(end, index)] if dash else [])
-        if any(value is None or not low <= value <= high for value in bounds):
-            return False
-        if dash and bounds[0] > bounds[1]:  # type: ignore[operator]
+        first = _cron_value(start, index)
+        last = _cron_value(end, index) if dash else first
+        if first is None or last is None or not low <= first <= last <= high:
             return False
     return True
 
@@ -186,9 +189,9 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     """Booleans that drive conditional file names: one per possible choice.
 
     ``engine_<name>``, ``source_<name>``, ``dest_<name>``, ``orchestrator_<name>``,
-    ``ci_<name>`` and ``license_<name>`` are true for the chosen components and false otherwise, so a
-    template file name such as ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads
-    one short boolean.
+    ``ci_<name>`` and ``license_<name>`` are true for the chosen components and false
+    otherwise, so a template file name such as ``{% if dest_duckdb %}duckdb.py{% endif %}``
+    reads one short boolean.
     """
     flags: dict[str, bool] = {}
     for question, prefix in FLAG_PREFIXES.items():
