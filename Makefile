@@ -32,11 +32,11 @@ demo: sync  ## Render the default project into ./demo and run its pipeline on th
 	@echo "Project rendered in $(DEMO)/: outputs under $(DEMO)/data/output, run report at $(DEMO)/data/output/reports/latest.json"
 
 test: sync  ## Run the template's test suite: fast tier, then the slow tier
-	$(UV) run pytest -m "not slow" $(PYTEST_ARGS)
+	$(UV) run pytest -m "not slow" -n auto $(PYTEST_ARGS)
 	$(UV) run pytest -m slow $(PYTEST_ARGS)
 
 test-fast: sync  ## Fast tier only (validators, render matrix, extensions, interactive prompts)
-	$(UV) run pytest -m "not slow" $(PYTEST_ARGS)
+	$(UV) run pytest -m "not slow" -n auto $(PYTEST_ARGS)
 
 test-slow: sync  ## Slow tier only (generated projects' own gates)
 	$(UV) run pytest -m slow $(PYTEST_ARGS)

@@ -16,6 +16,7 @@ Adding a component means adding an entry to ``COMPONENTS`` and its files under
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -247,9 +248,14 @@ def component_notes(answers: Mapping[str, Any], question: str) -> list[tuple[str
     ]
 
 
+def toml_str(value: str) -> str:
+    """Quote ``value`` as a TOML basic string (JSON string escapes are valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def toml_list(values: Iterable[str], indent: str = "  ") -> str:
     """Render strings as the body of a multi-line TOML array."""
-    return "\n".join(f'{indent}"{value}",' for value in values)
+    return "\n".join(f"{indent}{toml_str(value)}," for value in values)
 
 
 def env_name(value: str) -> str:
@@ -277,6 +283,7 @@ class DataMaxFilters(Extension):
         """Register filters, tests and globals on ``environment``."""
         super().__init__(environment)
         environment.filters["toml_list"] = toml_list
+        environment.filters["toml_str"] = toml_str
         environment.filters["env_name"] = env_name
         environment.tests["cron_expression"] = is_cron_expression
         environment.tests["python_keyword"] = is_python_keyword

@@ -1,0 +1,397 @@
+"""Unit tests of the Jinja extensions in extensions/datamax.py."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import jinja2
+import pytest
+
+from tests.helpers import choice_values, load_extension, questions
+
+dm = load_extension()
+
+MULTISELECT = ("sources", "destinations")
+
+
+# ------------------------------------------------------------------------------------------
+# Validator tests
+# ------------------------------------------------------------------------------------------
+
+GOOD_CRON = [
+    "0 2 * * *",
+    "* * * * *",
+    "*/15 * * * *",
+    "0-59/5 * * * *",
+    "1,2,3 * * * *",
+    "0 9-17 * * mon-fri",
+    "0 0 * JAN,jul SUN",
+    "59 23 31 12 7",
+    "0 0 1 1 0",
+    "  0 2 * * *  ",
+    "@hourly",
+    "@daily",
+    "@weekly",
+    "@monthly",
+    "@yearly",
+    "@annually",
+]
+
+BAD_CRON: list[object] = [
+    "",
+    "   ",
+    "bad",
+    "* * * *",
+    "* * * * * *",
+    "60 * * * *",
+    "-1 * * * *",
+    "* 24 * * *",
+    "* * 0 * *",
+    "* * 32 * *",
+    "* * * 0 *",
+    "* * * 13 *",
+    "* * * * 8",
+    "*/0 * * * *",
+    "*/x * * * *",
+    "5-1 * * * *",
+    "1-x * * * *",
+    "1-2-3 * * * *",
+    ",5 * * * *",
+    "mon * * * *",
+    "* * * * funday",
+    "@never",
+    "@reboot",
+    None,
+    5,
+    ["0", "2", "*", "*", "*"],
+]
+
+
+@pytest.mark.parametrize("value", GOOD_CRON)
+def test_cron_expression_accepts(value: str) -> None:
+    assert dm.is_cron_expression(value) is True
+
+
+@pytest.mark.parametrize("value", BAD_CRON, ids=repr)
+def test_cron_expression_rejects(value: object) -> None:
+    assert dm.is_cron_expression(value) is False
+
+
+def test_cron_default_of_copier_yml_is_valid() -> None:
+    assert dm.is_cron_expression(questions()["schedule"]["default"])
+
+
+@pytest.mark.parametrize("value", ["class", "def", "None", "True", "import", "match", "case", "_"])
+def test_python_keyword_true_for_keywords_and_soft_keywords(value: str) -> None:
+    assert dm.is_python_keyword(value) is True
+
+
+@pytest.mark.parametrize("value", ["orders", "sales_events", "Class", "", "matches", None, 3])
+def test_python_keyword_false_otherwise(value: object) -> None:
+    assert dm.is_python_keyword(value) is False
+
+
+# ------------------------------------------------------------------------------------------
+# Answers normalisation and component flags
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, []),
+        ("duckdb", ["duckdb"]),
+        (["parquet", "duckdb"], ["parquet", "duckdb"]),
+        (("files",), ["files"]),
+        ([], []),
+        (7, ["7"]),
+    ],
+)
+def test_as_list(value: object, expected: list[str]) -> None:
+    assert dm.as_list(value) == expected
+
+
+def test_registry_matches_the_choices_of_copier_yml() -> None:
+    """Every choice of a component question has a registry entry, and nothing more."""
+    for question in dm.COMPONENTS:
+        assert set(dm.COMPONENTS[question]) == set(choice_values(questions()[question])), question
+
+
+def all_flag_names() -> set[str]:
+    return {
+        prefix + dm.slug(name)
+        for question, prefix in dm.FLAG_PREFIXES.items()
+        for name in dm.COMPONENTS[question]
+    }
+
+
+def test_flag_prefixes_cover_the_component_questions() -> None:
+    assert set(dm.FLAG_PREFIXES) == set(dm.COMPONENTS)
+    assert all(prefix.endswith("_") for prefix in dm.FLAG_PREFIXES.values())
+
+
+def test_flag_names_are_identifiers_and_unique() -> None:
+    names = [
+        prefix + dm.slug(name)
+        for question, prefix in dm.FLAG_PREFIXES.items()
+        for name in dm.COMPONENTS[question]
+    ]
+    assert len(names) == len(set(names))
+    assert all(name.isidentifier() for name in names), names
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Apache-2.0", "apache_2_0"), ("duckdb", "duckdb"), ("MIT", "mit"), ("--a  b--", "a_b")],
+)
+def test_slug(value: str, expected: str) -> None:
+    assert dm.slug(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("requirement", "expected"),
+    [
+        ("polars>=1.30,<3", "polars"),
+        ("pydantic-settings>=2.10,<3", "pydantic-settings"),
+        ("PyYAML==6.0", "pyyaml"),
+        ("sp-repo-review[cli]~=1.0", "sp-repo-review"),
+        ("rich ; python_version>'3'", "rich"),
+        ("typer", "typer"),
+    ],
+)
+def test_requirement_name(requirement: str, expected: str) -> None:
+    assert dm.requirement_name(requirement) == expected
+
+
+def test_component_flags_all_false_without_answers() -> None:
+    flags = dm.component_flags({})
+    assert set(flags) == all_flag_names()
+    assert not any(flags.values())
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [(question, name) for question, registry in dm.COMPONENTS.items() for name in registry],
+)
+def test_component_flags_true_only_for_the_chosen_component(question: str, name: str) -> None:
+    answer: Any = [name] if question in MULTISELECT else name
+    flags = dm.component_flags({question: answer})
+    expected = {dm.FLAG_PREFIXES[question] + dm.slug(name)}
+    assert {flag for flag, on in flags.items() if on} == expected
+
+
+def test_component_flags_for_the_defaults() -> None:
+    flags = dm.component_flags(
+        {
+            "engine": "polars",
+            "sources": ["files"],
+            "destinations": ["parquet", "duckdb"],
+            "orchestrator": "none",
+            "ci_provider": "github",
+        }
+    )
+    assert flags["dest_duckdb"] is True
+    assert flags["dest_parquet"] is True
+    assert flags["ci_github"] is True
+    assert flags["ci_none"] is False
+    assert flags["engine_polars"] is True
+    assert flags["source_files"] is True
+
+
+def test_component_flags_accept_a_single_string_for_a_multiselect() -> None:
+    flags = dm.component_flags({"destinations": "duckdb"})
+    assert flags["dest_duckdb"] is True
+    assert flags["dest_parquet"] is False
+
+
+def test_component_flags_ignore_unknown_choices() -> None:
+    flags = dm.component_flags(
+        {"destinations": ["bigquery"], "ci_provider": "gitlab", "license": "GPL"}
+    )
+    assert not any(flags.values())
+
+
+# ------------------------------------------------------------------------------------------
+# Runtime dependencies
+# ------------------------------------------------------------------------------------------
+
+
+def dist_name(requirement: str) -> str:
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    assert match, requirement
+    return match.group(0).lower()
+
+
+def test_base_dependencies_without_answers() -> None:
+    deps = dm.runtime_dependencies({})
+    assert sorted(deps) == sorted(dm.BASE_DEPENDENCIES)
+    assert [dist_name(d) for d in deps] == sorted(dist_name(d) for d in deps)
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        (question, name)
+        for question, registry in dm.COMPONENTS.items()
+        for name, component in registry.items()
+        if component.dependencies
+    ],
+)
+def test_component_dependencies_only_when_chosen(question: str, name: str) -> None:
+    component = dm.COMPONENTS[question][name]
+    chosen: Any = [name] if question in MULTISELECT else name
+    with_it = dm.runtime_dependencies({question: chosen})
+    without = dm.runtime_dependencies({question: [] if question in MULTISELECT else "other"})
+    for requirement in component.dependencies:
+        assert requirement in with_it
+        assert requirement not in without
+    for requirement in dm.BASE_DEPENDENCIES:
+        assert requirement in with_it
+        assert requirement in without
+
+
+def test_duckdb_dependency_follows_destinations() -> None:
+    def names(destinations: list[str]) -> set[str]:
+        return {dist_name(r) for r in dm.runtime_dependencies({"destinations": destinations})}
+
+    assert "duckdb" in names(["duckdb"])
+    assert "duckdb" in names(["parquet", "duckdb"])
+    assert "duckdb" not in names(["parquet"])
+
+
+def test_dependencies_sorted_unique_and_bounded() -> None:
+    every_choice = {
+        question: list(registry) if question in MULTISELECT else next(iter(registry))
+        for question, registry in dm.COMPONENTS.items()
+    }
+    deps = dm.runtime_dependencies(every_choice)
+    assert [dist_name(d) for d in deps] == sorted(dist_name(d) for d in deps)
+    assert len({dist_name(d) for d in deps}) == len(deps), "a distribution is listed twice"
+    for requirement in deps:
+        # Compatible ranges: a lower and an upper bound, as the registry's comment says.
+        assert ">=" in requirement, requirement
+        assert "<" in requirement.replace("<=", ""), requirement
+
+
+# ------------------------------------------------------------------------------------------
+# Diagram and notes
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "destinations", [["parquet"], ["duckdb"], ["parquet", "duckdb"]], ids="+".join
+)
+def test_pipeline_diagram_shows_the_chosen_components(destinations: list[str]) -> None:
+    diagram = dm.pipeline_diagram(
+        {"sources": ["files"], "destinations": destinations, "dataset_name": "sales"}
+    )
+    assert diagram.splitlines()[0] == "flowchart LR"
+    assert dm.COMPONENTS["sources"]["files"].diagram_node in diagram
+    for name, component in dm.COMPONENTS["destinations"].items():
+        assert (component.diagram_node in diagram) == (name in destinations), name
+        assert (f"dst_{name}" in diagram) == (name in destinations), name
+    assert "extract sales" in diagram
+    assert "quarantine" in diagram
+
+
+def test_pipeline_diagram_without_answers() -> None:
+    diagram = dm.pipeline_diagram({})
+    assert diagram.startswith("flowchart LR\n")
+    assert "extract dataset" in diagram
+    assert "src_" not in diagram
+    assert "dst_" not in diagram
+
+
+def test_pipeline_diagram_ignores_unknown_components() -> None:
+    diagram = dm.pipeline_diagram({"sources": ["kafka"], "destinations": ["bigquery"]})
+    assert "kafka" not in diagram
+    assert "bigquery" not in diagram
+
+
+def test_component_notes() -> None:
+    notes = dm.component_notes({"destinations": ["duckdb", "nope", "parquet"]}, "destinations")
+    registry = dm.COMPONENTS["destinations"]
+    assert notes == [
+        (registry["duckdb"].label, registry["duckdb"].notes),
+        (registry["parquet"].label, registry["parquet"].notes),
+    ]
+    assert dm.component_notes({}, "engine") == []
+
+
+# ------------------------------------------------------------------------------------------
+# Filters
+# ------------------------------------------------------------------------------------------
+
+
+def test_toml_list_format() -> None:
+    assert dm.toml_list(["a>=1", "b"]) == '  "a>=1",\n  "b",'
+    assert dm.toml_list(["a"], indent="    ") == '    "a",'
+    assert dm.toml_list([]) == ""
+
+
+def test_toml_list_parses_as_a_toml_array() -> None:
+    deps = dm.runtime_dependencies({"engine": "polars", "destinations": ["duckdb"]})
+    document = f"dependencies = [\n{dm.toml_list(deps)}\n]\n"
+    assert tomllib.loads(document) == {"dependencies": deps}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a-b c", "A_B_C"),
+        ("orders_pipeline", "ORDERS_PIPELINE"),
+        ("Sales Events 2", "SALES_EVENTS_2"),
+        ("--x--", "X"),
+        ("a..b", "A_B"),
+        ("", ""),
+    ],
+)
+def test_env_name(value: str, expected: str) -> None:
+    assert dm.env_name(value) == expected
+
+
+# ------------------------------------------------------------------------------------------
+# The Jinja extensions themselves
+# ------------------------------------------------------------------------------------------
+
+
+def test_datamax_filters_registers_filters_tests_and_globals() -> None:
+    env = jinja2.Environment(  # noqa: S701 - not HTML
+        extensions=[dm.DataMaxFilters], undefined=jinja2.StrictUndefined
+    )
+    rendered = env.from_string(
+        "{{ deps | toml_list }}|{{ name | env_name }}|{{ cron is cron_expression }}"
+        "|{{ 'class' is python_keyword }}|{{ pipeline_diagram(a).split()[0] }}"
+        "|{{ component_notes(a, 'destinations') | length }}"
+    ).render(deps=["x"], name="my-app", cron="@daily", a={"destinations": ["duckdb"]})
+    assert rendered == '  "x",|MY_APP|True|True|flowchart|1'
+
+
+def test_derived_context_hook_updates_the_context_in_place() -> None:
+    hook = dm.DerivedContext(jinja2.Environment())  # noqa: S701 - not HTML
+    context: dict[str, Any] = {"destinations": ["duckdb"], "engine": "polars"}
+    assert hook.hook(context) is None
+    assert context["dest_duckdb"] is True
+    assert context["dest_parquet"] is False
+    assert context["runtime_dependencies"] == dm.runtime_dependencies(context)
+
+
+def test_derived_context_tolerates_missing_answers() -> None:
+    hook = dm.DerivedContext(jinja2.Environment())  # noqa: S701 - not HTML
+    context: dict[str, Any] = {}
+    hook.hook(context)
+    assert sorted(context["runtime_dependencies"]) == sorted(dm.BASE_DEPENDENCIES)
+    assert set(dm.component_flags({})) <= set(context)
+
+
+def test_derived_context_in_a_copier_like_render() -> None:
+    """Copier's context carries `_copier_conf`; the hook runs on every template render."""
+    env = jinja2.Environment(  # noqa: S701 - not HTML
+        extensions=[dm.DerivedContext], undefined=jinja2.StrictUndefined
+    )
+    rendered = env.from_string("{{ dest_duckdb }} {{ ci_github }}").render(
+        _copier_conf={}, destinations=["duckdb"], ci_provider="none"
+    )
+    assert rendered == "True False"

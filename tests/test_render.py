@@ -1,0 +1,401 @@
+"""Render matrix: pairwise combinations of the offered choices, each checked statically."""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+import tomllib
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import jinja2
+import pytest
+import yaml
+
+from tests.helpers import (
+    ANSWERS_FILE,
+    TEMPLATE_TAG,
+    UNRENDERED_JINJA,
+    cast_bool,
+    choice_values,
+    copier_config,
+    is_github_file,
+    load_extension,
+    questions,
+    read_answers,
+    render,
+    text_files,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+dm = load_extension()
+
+Answers = dict[str, Any]
+
+
+# ------------------------------------------------------------------------------------------
+# The matrix
+# ------------------------------------------------------------------------------------------
+
+
+def offered_values(spec: Mapping[str, Any]) -> list[Any]:
+    """The answers a question offers: each choice; for a multiselect, each one and all."""
+    if spec.get("type") == "bool":
+        return [True, False]
+    values = choice_values(spec)
+    if not spec.get("multiselect"):
+        return values
+    options: list[Any] = [[value] for value in values]
+    if len(values) > 1:
+        options.append(values)
+    return options
+
+
+def matrix_parameters() -> list[tuple[str, list[Any]]]:
+    """Every question with choices (or a boolean) that copier may ask."""
+    return [
+        (name, offered_values(spec))
+        for name, spec in questions().items()
+        if ("choices" in spec or spec.get("type") == "bool") and spec.get("when") is not False
+    ]
+
+
+def pairwise(parameters: list[tuple[str, list[Any]]]) -> list[Answers]:
+    """A small set of rows covering every pair of values of any two parameters (greedy)."""
+    sizes = [len(values) for _, values in parameters]
+    uncovered = {
+        ((i, a), (j, b))
+        for i, j in itertools.combinations(range(len(parameters)), 2)
+        for a in range(sizes[i])
+        for b in range(sizes[j])
+    }
+    usage = [[0] * size for size in sizes]
+    rows: list[dict[int, int]] = []
+    while uncovered:
+        (i, a), (j, b) = min(uncovered)
+        row = {i: a, j: b}
+        for k in range(len(parameters)):
+            if k in row:
+                continue
+
+            def gain(value: int, k: int = k, row: dict[int, int] = row) -> tuple[int, int]:
+                new = sum(
+                    (tuple(sorted(((k, value), (m, v)))) in uncovered) for m, v in row.items()
+                )
+                return (new, -usage[k][value])  # then prefer the least used value
+
+            row[k] = max(range(sizes[k]), key=gain)
+        for pair in itertools.combinations(sorted(row.items()), 2):
+            uncovered.discard(pair)
+        for k, value in row.items():
+            usage[k][value] += 1
+        rows.append(row)
+    return [
+        {parameters[k][0]: parameters[k][1][value] for k, value in sorted(row.items())}
+        for row in rows
+    ]
+
+
+# Free-text answers varied across the rows (round robin), including YAML/TOML-sensitive text.
+TEXT_VARIANTS: list[Answers] = [
+    {"project_name": "Sales Events"},
+    {
+        "project_name": "Click-Stream_2",
+        "package_name": "clicks",
+        "dataset_name": "events",
+        "output_dir": "var/out/data",
+        "rounding_decimals": 0,
+        "schedule": "@hourly",
+        "coverage_threshold": 100,
+        "max_invalid_pct": 0,
+    },
+    {
+        "project_name": "Inventory Sync",
+        "project_description": (
+            'Syncs stock: "on hand" & reserved units, #1 priority - it\'s C:\\ok.'
+        ),
+        "author_name": "O'Brien & Sons: Data\\Ops #1",
+        "author_email": "first.last+data@sub.example.co.uk",
+        "copyright_year": "1999",
+        "env_prefix": "INV_",
+        "rounding_decimals": 6,
+        "schedule": "*/15 6-18 * * mon-fri",
+        "max_invalid_pct": 100,
+    },
+]
+
+
+def combinations() -> list[Answers]:
+    rows: list[Answers] = [{}]  # the defaults, untouched
+    for index, row in enumerate(pairwise(matrix_parameters())):
+        rows.append({**row, **TEXT_VARIANTS[index % len(TEXT_VARIANTS)]})
+    return rows
+
+
+def combination_id(data: Answers) -> str:
+    if not data:
+        return "defaults"
+    parts = []
+    for name, values in matrix_parameters():
+        if len(values) < 2:
+            continue
+        value = data.get(name)
+        if isinstance(value, list):
+            value = "+".join(value)
+        parts.append(str(value))
+    return "-".join(parts)
+
+
+COMBINATIONS = combinations()
+
+
+def test_matrix_covers_every_pair() -> None:
+    parameters = matrix_parameters()
+    rows = COMBINATIONS[1:]
+    for (p, p_values), (q, q_values) in itertools.combinations(parameters, 2):
+        for a, b in itertools.product(p_values, q_values):
+            assert any(row[p] == a and row[q] == b for row in rows), (p, a, q, b)
+    product = 1
+    for _, values in parameters:
+        product *= len(values)
+    assert len(rows) < product or product <= 4, "pairwise should be smaller than the product"
+
+
+# ------------------------------------------------------------------------------------------
+# One render per combination, shared by the checks
+# ------------------------------------------------------------------------------------------
+
+
+class Rendered(NamedTuple):
+    project: Path
+    data: Answers  # the data given to copier
+    answers: Answers  # the answers file
+    template_dir: Path  # the template/ folder it was rendered from (a snapshot)
+
+
+@pytest.fixture(scope="module", params=COMBINATIONS, ids=combination_id)
+def rendered(
+    request: pytest.FixtureRequest,
+    template_git_repo: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Rendered:
+    """One combination rendered from the tagged template repository."""
+    data: Answers = request.param
+    project = render(
+        template_git_repo,
+        tmp_path_factory.mktemp("render") / "project",
+        vcs_ref=TEMPLATE_TAG,
+        **data,
+    )
+    return Rendered(project, data, read_answers(project), template_git_repo / "template")
+
+
+def generated_files(project: Path) -> set[str]:
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() or path.is_symlink()
+    }
+
+
+def excluded(relative: Path) -> bool:
+    patterns = copier_config().get("_exclude", [])
+    return any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in patterns)
+
+
+CONDITION = re.compile(r"\{%-?\s*if\s+(\w+)\s*-?%\}")
+
+
+def path_context(answers: Answers) -> Answers:
+    return {
+        **answers,
+        **dm.component_flags(answers),
+        "_copier_conf": {"answers_file": ANSWERS_FILE},
+    }
+
+
+def expected_files(answers: Answers, template_dir: Path) -> dict[str, list[str]]:
+    """Generated path -> the template files that produce it, from the template's file names."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
+    context = path_context(answers)
+    suffix = copier_config().get("_templates_suffix", ".jinja")
+    result: dict[str, list[str]] = {}
+    for path in sorted(template_dir.rglob("*")):
+        relative = path.relative_to(template_dir)
+        if not path.is_file() or excluded(relative):
+            continue
+        parts = [env.from_string(part).render(context) for part in relative.parts]
+        if parts[-1].endswith(suffix):
+            parts[-1] = parts[-1][: -len(suffix)]
+        if not all(parts):
+            continue  # a false condition in the name: the file is not generated
+        result.setdefault("/".join(parts), []).append(relative.as_posix())
+    return result
+
+
+def test_generated_files_follow_the_template_names(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    expected = expected_files(answers, rendered.template_dir)
+    actual = generated_files(project) - {".git"}
+    assert sorted(actual - set(expected)) == [], "generated but not expected"
+    assert sorted(set(expected) - actual) == [], "expected but not generated"
+
+
+def test_conditional_flags_match_the_answers(rendered: Rendered) -> None:
+    """Every `{% if flag %}` in a template name is true exactly when the answers say so."""
+    answers = rendered.answers
+    context = path_context(answers)
+    for path in rendered.template_dir.rglob("*"):
+        for flag in CONDITION.findall(path.relative_to(rendered.template_dir).as_posix()):
+            assert flag in context, f"unknown flag {flag!r} in {path}"
+            assert isinstance(context[flag], bool), f"{flag} is not a boolean"
+
+
+def test_expected_files(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    package = answers["package_name"]
+    destinations = answers["destinations"]
+
+    def exists(relative: str) -> bool:
+        return (project / relative).is_file()
+
+    assert exists("pyproject.toml")
+    assert exists("README.md")
+    assert exists(ANSWERS_FILE)
+    assert exists(f"src/{package}/__init__.py")
+    assert exists(f"src/{package}/loaders/duckdb.py") == ("duckdb" in destinations)
+    assert exists(f"src/{package}/loaders/parquet.py") == ("parquet" in destinations)
+    assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
+    assert exists("Dockerfile") == answers["docker"]
+    # Every license gets a LICENSE file; the proprietary one is a copyright notice.
+    license_text = (project / "LICENSE").read_text(encoding="utf-8")
+    expected_title = {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "Proprietary": "All rights reserved",
+    }[answers["license"]]
+    assert expected_title in license_text
+    # The code lives in one package, named by the answers.
+    assert sorted(path.name for path in (project / "src").iterdir()) == [package]
+
+
+def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    metadata = pyproject["project"]
+    assert metadata["name"] == answers["project_slug"]
+    assert metadata["description"] == answers["project_description"]
+    assert metadata["authors"] == [
+        {"name": answers["author_name"], "email": answers["author_email"]}
+    ]
+    assert answers["python_version"] in metadata["requires-python"]
+    dependencies = {dm.requirement_name(item) for item in metadata["dependencies"]}
+    assert ("duckdb" in dependencies) == ("duckdb" in answers["destinations"])
+    assert answers["package_name"] in metadata.get("scripts", {})
+    if answers["license"] != "Proprietary":
+        assert metadata["license"] == answers["license"]
+
+
+def test_no_unrendered_jinja(rendered: Rendered) -> None:
+    project = rendered.project
+    suffix = copier_config().get("_templates_suffix", ".jinja")
+    for name in generated_files(project):
+        assert not re.search(r"\{[{%#]", name), f"Jinja left in the file name {name}"
+        assert not name.endswith(suffix), f"template suffix left in {name}"
+    problems = []
+    for path, text in text_files(project):
+        relative = path.relative_to(project)
+        # `${{ ... }}` is GitHub Actions syntax, left for GitHub to evaluate.
+        checked = text.replace("${{", "") if is_github_file(relative) else text
+        for number, line in enumerate(checked.splitlines(), start=1):
+            if UNRENDERED_JINJA.search(line):
+                problems.append(f"{relative}:{number}: {line.strip()}")
+    assert problems == [], "unrendered Jinja:\n" + "\n".join(problems)
+
+
+def test_toml_and_yaml_parse(rendered: Rendered) -> None:
+    project = rendered.project
+    checked = 0
+    for path, text in text_files(project):
+        relative = path.relative_to(project)
+        if path.suffix == ".toml":
+            try:
+                tomllib.loads(text)
+            except tomllib.TOMLDecodeError as error:
+                pytest.fail(f"{relative} is not valid TOML: {error}\n{text}")
+            checked += 1
+        elif path.suffix in {".yml", ".yaml"}:
+            try:
+                list(yaml.safe_load_all(text))
+            except yaml.YAMLError as error:
+                pytest.fail(f"{relative} is not valid YAML: {error}\n{text}")
+            checked += 1
+    assert checked >= 2  # at least pyproject.toml and the answers file
+
+
+def test_python_compiles(rendered: Rendered) -> None:
+    project = rendered.project
+    sources = sorted(project.rglob("*.py"))
+    assert sources
+    for path in sources:
+        try:
+            compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
+        except SyntaxError as error:
+            pytest.fail(f"{path.relative_to(project)} does not compile: {error}")
+
+
+# ------------------------------------------------------------------------------------------
+# The answers file
+# ------------------------------------------------------------------------------------------
+
+SECRET_KEY = re.compile(r"pass(word|wd)?|token|secret|api_?key|credential|private_?key", re.I)
+SECRET_VALUE = re.compile(
+    "|".join(
+        [
+            r"gh[pousr]_[A-Za-z0-9]{30,}",  # GitHub tokens
+            r"github_pat_\w{20,}",
+            r"glpat-[A-Za-z0-9_-]{20,}",  # GitLab
+            r"(AKIA|ASIA)[0-9A-Z]{16}",  # AWS access key id
+            r"xox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+            r"sk-[A-Za-z0-9_-]{20,}",  # OpenAI-style keys
+            r"AIza[0-9A-Za-z_-]{35}",  # Google API key
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+            r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.",  # JWT
+            r"://[^/\s:@]+:[^/\s@]+@",  # credentials in a URL
+        ]
+    )
+)
+
+
+def recorded_questions(answers: Answers) -> set[str]:
+    """The questions copier records: not secret, and asked (`when` renders true)."""
+    env = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)  # noqa: S701
+    names = set()
+    for name, spec in questions().items():
+        if spec.get("secret"):
+            continue
+        when = spec.get("when", True)
+        if isinstance(when, str):
+            when = env.from_string(when).render(path_context(answers))
+        if cast_bool(when):
+            names.add(name)
+    return names
+
+
+def test_answers_file_records_every_question(rendered: Rendered) -> None:
+    data, answers = rendered.data, rendered.answers
+    expected = recorded_questions(answers) | {"_commit", "_src_path"}
+    assert sorted(expected - set(answers)) == [], "missing from the answers file"
+    assert answers["_commit"] == TEMPLATE_TAG
+    for name, value in data.items():
+        assert answers[name] == value, name
+
+
+def test_answers_file_holds_no_secrets(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    assert [key for key in answers if SECRET_KEY.search(key)] == []
+    text = (project / ANSWERS_FILE).read_text(encoding="utf-8")
+    assert SECRET_VALUE.findall(text) == []

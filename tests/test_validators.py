@@ -1,0 +1,232 @@
+"""Every validator of copier.yml rejects bad answers with a message naming the question."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import pytest
+
+from tests.helpers import choice_values, questions, read_answers, render
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class Case(NamedTuple):
+    question: str
+    value: Any
+    problem: str  # part of the validator's message that names the problem
+
+
+def cases(question: str, problem: str, *values: Any) -> list[Case]:
+    return [Case(question, value, problem) for value in values]
+
+
+BAD: list[Case] = [
+    *cases(
+        "project_name",
+        "must start with a letter",
+        "",
+        "1 Orders",
+        "Orders!",
+        "O",
+        "Ordérs",
+        "O" * 61,
+    ),
+    *cases(
+        "project_slug",
+        "lowercase letters and digits separated by single '-'",
+        "Orders-Pipeline",
+        "orders--pipeline",
+        "-orders",
+        "orders-",
+        "orders_pipeline",
+        "9orders",
+    ),
+    *cases(
+        "package_name",
+        "lowercase Python identifier starting with a letter",
+        "Orders",
+        "orders-pipeline",
+        "1orders",
+        "class",
+        "match",
+        "_orders",
+        "",
+    ),
+    *cases(
+        "project_description",
+        "one non-empty line of at most 200 characters",
+        "",
+        "   ",
+        "two\nlines",
+        "x" * 201,
+    ),
+    *cases(
+        "author_name",
+        "non-empty single line without double quotes",
+        "",
+        "  ",
+        'The "Data" Team',
+        "Data\nEngineering",
+    ),
+    *cases(
+        "author_email",
+        "must be an e-mail address",
+        "",
+        "nope",
+        "team@example",
+        "team@@example.com",
+        "data team@example.com",
+        "team@example.c",
+    ),
+    *cases("copyright_year", "four-digit year", "", "26", "1899", "2100", "MMXXVI", "20261"),
+    *cases("sources", "at least one source", []),
+    *cases(
+        "dataset_name",
+        "lowercase identifier of at most 40 characters",
+        "",
+        "Orders",
+        "1orders",
+        "orders-2026",
+        "o" * 41,
+    ),
+    *cases("rounding_decimals", "between 0 and 6", -1, 7),
+    *cases("destinations", "at least one destination", []),
+    *cases(
+        "output_dir",
+        "relative path without '..' or a trailing '/'",
+        "",
+        "/srv/output",
+        "../output",
+        "data/../output",
+        "data/output/",
+        "./output",
+        "data output",
+    ),
+    *cases(
+        "schedule",
+        "5-field cron expression",
+        "",
+        "daily",
+        "0 2 * *",
+        "0 2 * * * *",
+        "60 2 * * *",
+        "0 2 * * 8",
+        "@reboot",
+    ),
+    *cases("coverage_threshold", "between 80 and 100", 0, 79, 101),
+    *cases("max_invalid_pct", "between 0 and 100", -1, 101),
+    *cases(
+        "env_prefix",
+        "uppercase letters, digits and '_' ending with '_'",
+        "",
+        "ORDERS",
+        "orders_",
+        "1ORDERS_",
+        "ORDERS-PIPELINE_",
+    ),
+]
+
+# A valid answer other than the default: the edge of the allowed range where there is one.
+GOOD: list[Case] = [
+    Case("project_name", "Ab", ""),
+    Case("project_slug", "sales-events-2", ""),
+    Case("package_name", "sales2", ""),
+    Case("project_description", "x" * 200, ""),
+    Case("author_name", "O'Brien & Sons", ""),
+    Case("author_email", "first.last+data@sub.example.co.uk", ""),
+    Case("copyright_year", "1999", ""),
+    Case("sources", ["files"], ""),
+    Case("dataset_name", "s" * 40, ""),
+    Case("rounding_decimals", 6, ""),
+    Case("destinations", ["duckdb"], ""),
+    Case("output_dir", "var/pipeline_2/output", ""),
+    Case("schedule", "*/15 6-18 * * mon-fri", ""),
+    Case("coverage_threshold", 100, ""),
+    Case("max_invalid_pct", 0, ""),
+    Case("env_prefix", "X_", ""),
+]
+
+
+def case_id(case: Case) -> str:
+    return f"{case.question}={case.value!r}"[:60]
+
+
+def validated_questions() -> set[str]:
+    return {name for name, spec in questions().items() if "validator" in spec}
+
+
+def test_every_validator_has_bad_and_good_cases() -> None:
+    validated = validated_questions()
+    assert validated - {case.question for case in BAD} == set(), "untested validators"
+    assert validated - {case.question for case in GOOD} == set(), "no accepted value tested"
+    assert {case.question for case in BAD + GOOD} <= validated, "a case names a stale question"
+
+
+@pytest.mark.parametrize("case", BAD, ids=case_id)
+def test_validator_rejects_bad_value(case: Case, template_src: Path, tmp_path: Path) -> None:
+    # Copier names the question; the validator's own message names it again and the problem.
+    expected = rf"Validation error for question '{case.question}'"
+    with pytest.raises(ValueError, match=expected) as excinfo:
+        render(template_src, tmp_path / "project", **{case.question: case.value})
+    message = str(excinfo.value)
+    own_message = message.split("': ", 1)[1]
+    assert own_message.strip().startswith(f"{case.question} must"), message
+    assert case.problem in message, message
+    assert not (tmp_path / "project").exists(), "a rejected answer must not leave a project"
+
+
+def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
+    """All the good values at once (one render keeps the fast tier fast); none is rejected."""
+    data = {case.question: case.value for case in GOOD}
+    assert len(data) == len(GOOD), "one good value per question"
+    answers = read_answers(render(template_src, tmp_path / "project", **data))
+    assert {name: answers[name] for name in data} == data
+
+
+CHOICE_QUESTIONS = [name for name, spec in questions().items() if "choices" in spec]
+
+
+@pytest.mark.parametrize("question", CHOICE_QUESTIONS)
+def test_choice_outside_the_offered_ones_is_rejected(
+    question: str, template_src: Path, tmp_path: Path
+) -> None:
+    value: Any = "not-a-choice"
+    if questions()[question].get("multiselect"):
+        value = [value]
+    with pytest.raises(ValueError, match=rf"Invalid choice for '{question}'"):
+        render(template_src, tmp_path / "project", **{question: value})
+
+
+def test_defaults_without_data(template_src: Path, tmp_path: Path) -> None:
+    """Rendering with no data at all uses the defaults, and they pass their validators."""
+    project = render(template_src, tmp_path / "project")
+    answers = read_answers(project)
+    for name, spec in questions().items():
+        default = spec.get("default")
+        if spec.get("when") is False or spec.get("secret"):
+            continue
+        if isinstance(default, str) and "{{" in default:
+            continue  # a default derived from earlier answers: checked below
+        assert answers[name] == default, name
+    assert answers["project_slug"] == "orders-pipeline"
+    assert answers["package_name"] == "orders_pipeline"
+    assert answers["env_prefix"] == "ORDERS_PIPELINE_"
+    assert (project / "src" / "orders_pipeline").is_dir()
+
+
+def test_derived_defaults_follow_the_project_name(template_src: Path, tmp_path: Path) -> None:
+    answers = read_answers(render(template_src, tmp_path / "project", project_name="Sales Events"))
+    assert answers["project_slug"] == "sales-events"
+    assert answers["package_name"] == "sales_events"
+    assert answers["env_prefix"] == "SALES_EVENTS_"
+
+
+def test_all_choice_values_are_distinct() -> None:
+    for question in CHOICE_QUESTIONS:
+        values = choice_values(questions()[question])
+        assert len(values) == len(set(map(repr, values))), question
+        default = questions()[question].get("default")
+        for item in default if isinstance(default, list) else [default]:
+            assert item in values, f"default of {question} is not one of its choices"
