@@ -48,3 +48,6 @@ lint: sync  ## Lint and type-check the template's own Python
 
 clean:  ## Remove the demo project and caches
 	rm -rf $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+
+bench: sync  ## Benchmark every engine's generated pipeline against a hand-written script (ROWS=10000000)
+	$(UV) run --group bench python bench/run.py --rows $(or $(ROWS),10000000) $(BENCH_ARGS)
