@@ -146,6 +146,7 @@ class RunReport:
             duration = time.perf_counter() - self._clock_start
         return {
             "status": self.status,
+            **self.totals(),
             "run_id": self.run_id,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
