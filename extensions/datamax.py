@@ -58,9 +58,17 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             label="Polars",
             dependencies=("polars>=1.30,<3", "pyarrow>=20,<27"),
             notes=(
-                "Polars lazy frames: every stage adds to one query plan that the "
-                "streaming engine executes in batches, so memory stays bounded by "
-                "the batch size rather than the input size."
+                "Polars lazy frames: each stage adds to a query plan that Polars "
+                "optimises (projection and predicate pushdown) and runs on all cores; "
+                "the validated rows are materialised once, in memory."
+            ),
+        ),
+        "duckdb": Component(
+            label="DuckDB",
+            dependencies=("duckdb>=1.3,<3",),
+            notes=(
+                "DuckDB relations and SQL: the stages compose one query that DuckDB plans, "
+                "parallelises and spills to disk under its memory limit."
             ),
         ),
     },

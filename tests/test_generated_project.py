@@ -17,6 +17,8 @@ pytestmark = pytest.mark.slow
 
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
+    # One combination per other engine, each varying other answers (pairwise in spirit).
+    "duckdb-engine": {"engine": "duckdb", "dedupe_keep": "earliest", "license": "Apache-2.0"},
     "duckdb-py312-json": {
         "destinations": ["duckdb"],
         "python_version": "3.12",
@@ -123,20 +125,17 @@ def test_uv_sync(synced: Project) -> None:
     assert python.startswith(str(synced.answers["python_version"]) + "."), python
 
 
-def test_ruff_check(synced: Project) -> None:
-    synced.run("uv", "run", "ruff", "check", ".")
+def test_make_lint(synced: Project) -> None:
+    """ruff check, ruff format --check, codespell, and hadolint / zizmor when generated."""
+    synced.run("make", "lint")
 
 
-def test_ruff_format(synced: Project) -> None:
-    synced.run("uv", "run", "ruff", "format", "--check", ".")
+def test_make_typecheck(synced: Project) -> None:
+    synced.run("make", "typecheck")
 
 
-def test_mypy(synced: Project) -> None:
-    synced.run("uv", "run", "mypy")
-
-
-def test_pytest_with_coverage_gate(synced: Project) -> None:
-    synced.run("uv", "run", "pytest", timeout=1500)
+def test_make_test_with_coverage_gate(synced: Project) -> None:
+    synced.run("make", "test", timeout=1500)
 
 
 def run_reports(report: Any) -> list[dict[str, Any]]:
