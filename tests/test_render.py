@@ -293,7 +293,9 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     ]
     assert answers["python_version"] in metadata["requires-python"]
     dependencies = {dm.requirement_name(item) for item in metadata["dependencies"]}
-    assert ("duckdb" in dependencies) == ("duckdb" in answers["destinations"])
+    needs_duckdb = "duckdb" in answers["destinations"] or answers["engine"] == "duckdb"
+    assert ("duckdb" in dependencies) == needs_duckdb
+    assert ("polars" in dependencies) == (answers["engine"] == "polars")
     assert answers["package_name"] in metadata.get("scripts", {})
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]
