@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from tests.helpers import choice_values, questions, read_answers, render, run
-from tests.test_engines_equal import DUMP, differences
+from tests.test_engines_equal import DUMP_COMMAND, differences
 from tests.test_generated_project import project_env
 
 if TYPE_CHECKING:
@@ -108,8 +108,7 @@ def config_for(project: Path, output: Path) -> Path:
 
 def dump(project: Path, env: dict[str, str], output: Path) -> dict[str, Any]:
     """The outputs under ``output`` as canonical JSON."""
-    python = str(project / ".venv" / "bin" / "python")
-    result: dict[str, Any] = json.loads(run([python, str(DUMP), str(output)], project, env).stdout)
+    result: dict[str, Any] = json.loads(run([*DUMP_COMMAND, str(output)], project, env).stdout)
     return result
 
 

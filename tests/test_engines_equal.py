@@ -27,6 +27,8 @@ pytestmark = pytest.mark.slow
 REFERENCE = "polars"
 ENGINES = [str(value) for value in choice_values(questions()["engine"])]
 DUMP = Path(__file__).parent / "resources" / "dump_outputs.py"
+# The dump runs in the project's environment, with pyarrow added for engines that do not need it.
+DUMP_COMMAND = ["uv", "run", "--no-sync", "--with", "pyarrow", "python", str(DUMP)]
 INPUTS = {
     "sample": None,  # the project's own config, on data/sample/
     "bad-rows": "tests/fixtures/bad_rows.csv",
@@ -52,8 +54,7 @@ def dump_outputs(project: Path, env: dict[str, str], input_name: str) -> dict[st
         shutil.rmtree(output)
     command = [str(answers["package_name"]), "run", "--config", str(config_path)]
     run(["uv", "run", "--no-sync", *command], project, env, timeout=900)
-    python = project / ".venv" / "bin" / "python"
-    dumped = run([str(python), str(DUMP), str(output)], project, env, timeout=300).stdout
+    dumped = run([*DUMP_COMMAND, str(output)], project, env, timeout=300).stdout
     result: dict[str, Any] = json.loads(dumped)
     return result
 
