@@ -71,6 +71,28 @@ COMPONENTS: dict[str, dict[str, Component]] = {
                 "parallelises and spills to disk under its memory limit."
             ),
         ),
+        "pandas": Component(
+            label="pandas",
+            dependencies=("pandas>=3.0,<4", "pyarrow>=20,<27"),
+            notes=(
+                "pandas with pyarrow-backed dtypes: vectorised column operations over "
+                "Arrow memory; the whole dataset is held in memory."
+            ),
+        ),
+        "dask": Component(
+            label="Dask",
+            dependencies=(
+                "dask[dataframe]>=2025.1",
+                "distributed>=2025.1",
+                "numpy>=2,<3",
+                "pandas>=2.2,<4",
+                "pyarrow>=20,<27",
+            ),
+            notes=(
+                "Dask DataFrames on dask.distributed: the data is split into partitions "
+                "processed in parallel by a local cluster or an existing scheduler."
+            ),
+        ),
     },
     "sources": {
         "files": Component(

@@ -19,6 +19,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     # One combination per other engine, each varying other answers (pairwise in spirit).
     "duckdb-engine": {"engine": "duckdb", "dedupe_keep": "earliest", "license": "Apache-2.0"},
+    "pandas-parquet-month": {
+        "engine": "pandas",
+        "destinations": ["parquet"],
+        "aggregation_grain": "month",
+        "rounding_decimals": 3,
+    },
+    "dask-hour-noci": {"engine": "dask", "aggregation_grain": "hour", "ci_provider": "none"},
     "duckdb-py312-json": {
         "destinations": ["duckdb"],
         "python_version": "3.12",

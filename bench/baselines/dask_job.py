@@ -35,9 +35,9 @@ if __name__ == "__main__":
         raw = dd.read_csv(source, dtype=str, keep_default_na=False, blocksize="64MB")
         df = raw.map_partitions(typed)
         ok = (
-            df[["order_id", "customer_id", "order_ts", "category", "quantity", "unit_price"]]
-            .notna()
-            .all(axis=1)
+            df[
+                ["order_id", "customer_id", "order_ts", "category", "quantity", "unit_price"]
+            ].map_partitions(lambda p: p.notna().all(axis=1))
             & df["category"].isin(CATEGORIES)
             & (df["quantity"] >= 1)
             & (df["quantity"] <= 1000)
