@@ -42,9 +42,11 @@ def _metric(metric: MetricSpec, schema: pl.Schema, decimals: int) -> pl.Expr:
         total = round_decimal(as_exact(column).sum(), decimals) if is_float else column.sum()
         return total.alias(metric.name)
     if metric.fn == "mean":
+        # A group without values has a null mean: dividing by a null count keeps
+        # the division from ever seeing zero (both branches of a when/then run).
         count = column.count()
-        mean = round_decimal(as_exact(column).sum() / count, decimals)
-        return pl.when(count > 0).then(mean).alias(metric.name)
+        nonzero = pl.when(count > 0).then(count)
+        return round_decimal(as_exact(column).sum() / nonzero, decimals).alias(metric.name)
     if metric.fn == "min":
         return column.min().alias(metric.name)
     return column.max().alias(metric.name)
