@@ -123,6 +123,27 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             notes="The CLI is the entry point; a crontab entry runs it on the schedule.",
         ),
     },
+    "metrics": {
+        "prometheus_textfile": Component(
+            label="Prometheus textfile",
+            dependencies=("prometheus-client>=0.22,<1",),
+            notes=(
+                "Each run rewrites a Prometheus textfile atomically; node_exporter's "
+                "textfile collector serves it."
+            ),
+        ),
+        "pushgateway": Component(
+            label="Prometheus Pushgateway",
+            dependencies=("prometheus-client>=0.22,<1",),
+            notes="Each run pushes its metrics to a Prometheus Pushgateway.",
+        ),
+        "report": Component(label="Run report", notes="Metrics live in the JSON run report."),
+    },
+    "alerting": {
+        "slack": Component(label="Slack", notes="A failed run posts to a Slack incoming webhook."),
+        "email": Component(label="E-mail", notes="A failed run sends an e-mail over SMTP."),
+        "none": Component(label="None", notes="Failures show in the exit code and run report."),
+    },
     "ci_provider": {
         "github": Component(label="GitHub Actions"),
         "none": Component(label="No CI"),
@@ -201,6 +222,8 @@ FLAG_PREFIXES = {
     "sources": "source_",
     "destinations": "dest_",
     "orchestrator": "orchestrator_",
+    "metrics": "metrics_",
+    "alerting": "alert_",
     "ci_provider": "ci_",
     "license": "license_",
 }
@@ -220,15 +243,20 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     """Booleans that drive conditional file names: one per possible choice.
 
     ``engine_<name>``, ``source_<name>``, ``dest_<name>``, ``orchestrator_<name>``,
-    ``ci_<name>`` and ``license_<name>`` are true for the chosen components and false
-    otherwise, so a template file name such as ``{% if dest_duckdb %}duckdb.py{% endif %}``
-    reads one short boolean.
+    ``metrics_<name>``, ``alert_<name>``, ``ci_<name>`` and ``license_<name>`` are true for
+    the chosen components and false otherwise, so a template file name such as
+    ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean. Two derived
+    flags name files that several choices generate: ``metrics_export`` (any metrics
+    exporter) and ``alerting_enabled`` (any alert channel).
     """
     flags: dict[str, bool] = {}
     for question, prefix in FLAG_PREFIXES.items():
         chosen = set(as_list(answers.get(question)))
         for name in COMPONENTS[question]:
             flags[prefix + slug(name)] = name in chosen
+    # Two derived flags, each naming a file that more than one choice generates.
+    flags["metrics_export"] = flags["metrics_prometheus_textfile"] or flags["metrics_pushgateway"]
+    flags["alerting_enabled"] = flags["alert_slack"] or flags["alert_email"]
     return flags
 
 

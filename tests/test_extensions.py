@@ -119,12 +119,18 @@ def test_registry_matches_the_choices_of_copier_yml() -> None:
         assert set(dm.COMPONENTS[question]) == set(choice_values(questions()[question])), question
 
 
+DERIVED_FLAGS = {
+    "metrics_export": {"metrics_prometheus_textfile", "metrics_pushgateway"},
+    "alerting_enabled": {"alert_slack", "alert_email"},
+}
+
+
 def all_flag_names() -> set[str]:
     return {
         prefix + dm.slug(name)
         for question, prefix in dm.FLAG_PREFIXES.items()
         for name in dm.COMPONENTS[question]
-    }
+    } | set(DERIVED_FLAGS)
 
 
 def test_flag_prefixes_cover_the_component_questions() -> None:
@@ -179,7 +185,17 @@ def test_component_flags_true_only_for_the_chosen_component(question: str, name:
     answer: Any = [name] if question in MULTISELECT else name
     flags = dm.component_flags({question: answer})
     expected = {dm.FLAG_PREFIXES[question] + dm.slug(name)}
+    expected |= {derived for derived, members in DERIVED_FLAGS.items() if expected & members}
     assert {flag for flag, on in flags.items() if on} == expected
+
+
+def test_derived_flags_are_true_for_any_of_their_choices() -> None:
+    assert dm.component_flags({"metrics": "prometheus_textfile"})["metrics_export"]
+    assert dm.component_flags({"metrics": "pushgateway"})["metrics_export"]
+    assert not dm.component_flags({"metrics": "report"})["metrics_export"]
+    assert dm.component_flags({"alerting": "slack"})["alerting_enabled"]
+    assert dm.component_flags({"alerting": "email"})["alerting_enabled"]
+    assert not dm.component_flags({"alerting": "none"})["alerting_enabled"]
 
 
 def test_component_flags_for_the_defaults() -> None:

@@ -18,14 +18,26 @@ pytestmark = pytest.mark.slow
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     # One combination per other engine, each varying other answers (pairwise in spirit).
-    "duckdb-engine": {"engine": "duckdb", "dedupe_keep": "earliest", "license": "Apache-2.0"},
-    "pandas-parquet-month": {
+    "duckdb-engine-slack": {
+        "engine": "duckdb",
+        "dedupe_keep": "earliest",
+        "license": "Apache-2.0",
+        "alerting": "slack",
+    },
+    "pandas-parquet-month-email": {
         "engine": "pandas",
         "destinations": ["parquet"],
         "aggregation_grain": "month",
         "rounding_decimals": 3,
+        "metrics": "pushgateway",
+        "alerting": "email",
     },
-    "dask-hour-noci": {"engine": "dask", "aggregation_grain": "hour", "ci_provider": "none"},
+    "dask-hour-noci": {
+        "engine": "dask",
+        "aggregation_grain": "hour",
+        "ci_provider": "none",
+        "metrics": "report",
+    },
     "duckdb-py312-json": {
         "destinations": ["duckdb"],
         "python_version": "3.12",

@@ -139,18 +139,22 @@ class RunReport:
             for name in COUNT_FIELDS
         }
 
+    @property
+    def duration(self) -> float:
+        """Seconds from the start to the end of the run, or to now while it runs."""
+        if self._duration is None:
+            return time.perf_counter() - self._clock_start
+        return self._duration
+
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-compatible data."""
-        duration = self._duration
-        if duration is None:
-            duration = time.perf_counter() - self._clock_start
         return {
             "status": self.status,
             **self.totals(),
             "run_id": self.run_id,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "duration_s": round(duration, 3),
+            "duration_s": round(self.duration, 3),
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
             "totals": self.totals(),
             "datasets": {name: asdict(stats) for name, stats in self.datasets.items()},
