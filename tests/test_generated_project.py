@@ -26,6 +26,12 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "rounding_decimals": 3,
     },
     "dask-hour-noci": {"engine": "dask", "aggregation_grain": "hour", "ci_provider": "none"},
+    "pyspark-parquet": {
+        "engine": "pyspark",
+        "destinations": ["parquet"],
+        "dedupe_keep": "earliest",
+        "aggregation_grain": "month",
+    },
     "duckdb-py312-json": {
         "destinations": ["duckdb"],
         "python_version": "3.12",
