@@ -93,6 +93,15 @@ COMPONENTS: dict[str, dict[str, Component]] = {
                 "processed in parallel by a local cluster or an existing scheduler."
             ),
         ),
+        "pyspark": Component(
+            label="PySpark",
+            dependencies=("pyspark>=4.0,<5", "pyarrow>=20,<27"),
+            notes=(
+                "Spark DataFrames: every stage is a Spark SQL expression (no Python UDFs) "
+                "planned by Catalyst; Spark runs in-process on local[*] by default, or on "
+                "a cluster through spark-submit or the master setting."
+            ),
+        ),
     },
     "sources": {
         "files": Component(

@@ -59,18 +59,33 @@ def dump_outputs(project: Path, env: dict[str, str], input_name: str) -> dict[st
     return result
 
 
+class EngineOutputs:
+    """Outputs per engine and input, ``{engine: {input: dump}}``, computed on first use.
+
+    Only the engines a selection of the tests needs are rendered and run, so that
+    ``-k pyspark`` runs the reference and PySpark only.
+    """
+
+    def __init__(self, template_src: Path, tmp: pytest.TempPathFactory, env: dict[str, str]):
+        self.template_src = template_src
+        self.tmp = tmp
+        self.env = env
+        self.found: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, engine: str) -> dict[str, Any]:
+        if engine not in self.found:
+            project = render(self.template_src, self.tmp.mktemp(engine) / "project", engine=engine)
+            run(["uv", "sync", "--no-dev"], project, self.env, timeout=1200)
+            self.found[engine] = {name: dump_outputs(project, self.env, name) for name in INPUTS}
+        return self.found[engine]
+
+
 @pytest.fixture(scope="module")
 def outputs(
     template_src: Path, tmp_path_factory: pytest.TempPathFactory, isolated_env: dict[str, str]
-) -> dict[str, dict[str, Any]]:
-    """Outputs per engine and input: {engine: {input: dump}}."""
-    env = project_env(isolated_env)
-    found: dict[str, dict[str, Any]] = {}
-    for engine in ENGINES:
-        project = render(template_src, tmp_path_factory.mktemp(engine) / "project", engine=engine)
-        run(["uv", "sync", "--no-dev"], project, env, timeout=1200)
-        found[engine] = {name: dump_outputs(project, env, name) for name in INPUTS}
-    return found
+) -> EngineOutputs:
+    """Each engine's outputs, rendered and run when a test first asks for them."""
+    return EngineOutputs(template_src, tmp_path_factory, project_env(isolated_env))
 
 
 def differences(expected: Any, actual: Any, where: str = "") -> list[str]:
@@ -96,9 +111,7 @@ def differences(expected: Any, actual: Any, where: str = "") -> list[str]:
 
 @pytest.mark.parametrize("engine", [engine for engine in ENGINES if engine != REFERENCE])
 @pytest.mark.parametrize("input_name", list(INPUTS))
-def test_engine_matches_reference(
-    outputs: dict[str, dict[str, Any]], engine: str, input_name: str
-) -> None:
+def test_engine_matches_reference(outputs: EngineOutputs, engine: str, input_name: str) -> None:
     expected = outputs[REFERENCE][input_name]
     actual = outputs[engine][input_name]
     assert expected["report"]["status"] == "succeeded", expected["report"]
@@ -107,7 +120,7 @@ def test_engine_matches_reference(
     assert not found, f"{engine} differs from {REFERENCE} on {input_name}:\n{summary}"
 
 
-def test_reference_outputs_are_complete(outputs: dict[str, dict[str, Any]]) -> None:
+def test_reference_outputs_are_complete(outputs: EngineOutputs) -> None:
     for input_name, dump in outputs[REFERENCE].items():
         assert dump["parquet"], input_name
         assert dump["duckdb"], input_name

@@ -38,6 +38,12 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "ci_provider": "none",
         "metrics": "report",
     },
+    "pyspark-parquet": {
+        "engine": "pyspark",
+        "destinations": ["parquet"],
+        "dedupe_keep": "earliest",
+        "aggregation_grain": "month",
+    },
     "duckdb-py312-json": {
         "destinations": ["duckdb"],
         "python_version": "3.12",

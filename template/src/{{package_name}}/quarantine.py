@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -67,7 +68,10 @@ def _write_once(write: Callable[[Path], object], target: Path) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         for leftover in target.parent.glob(".batch-*.tmp"):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink(missing_ok=True)
         tmp = temporary_sibling(target, str(os.getpid()))
         write(tmp)
         publish_file(tmp, target)

@@ -1,0 +1,17 @@
+"""Transformers: small functions from a Spark DataFrame to a DataFrame, one per stage."""
+
+from .aggregate import aggregate
+from .clean import clean
+from .dedupe import dedupe
+from .derive import derive, round_half_away_from_zero
+from .validate import check, validate
+
+__all__ = [
+    "aggregate",
+    "check",
+    "clean",
+    "dedupe",
+    "derive",
+    "round_half_away_from_zero",
+    "validate",
+]
