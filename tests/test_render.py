@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import itertools
+import os
 import re
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
@@ -29,7 +34,6 @@ from tests.helpers import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
 dm = load_extension()
 
@@ -338,15 +342,56 @@ def test_toml_and_yaml_parse(rendered: Rendered) -> None:
     assert checked >= 2  # at least pyproject.toml and the answers file
 
 
+# Read at collection, before the tests isolate HOME.
+PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+COMPILE_ALL = (
+    "import sys\n"
+    "for name in sys.argv[1:]:\n"
+    "    with open(name, encoding='utf-8') as handle:\n"
+    "        compile(handle.read(), name, 'exec', dont_inherit=True)\n"
+)
+
+
+@functools.cache
+def interpreter(version: str) -> str:
+    """A Python ``version`` interpreter: uv's choice, else a pyenv installation."""
+    found = subprocess.run(
+        ["uv", "python", "find", version],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+    )
+    if found.returncode == 0:
+        return found.stdout.strip()
+    candidates = sorted(PYENV_VERSIONS.glob(f"{version}.*/bin/python{version}"))
+    if not candidates:
+        pytest.fail(f"no Python {version} to compile a project that targets it")
+    return str(candidates[-1])
+
+
 def test_python_compiles(rendered: Rendered) -> None:
+    """Every module compiles with the Python version the project targets."""
     project = rendered.project
     sources = sorted(project.rglob("*.py"))
     assert sources
-    for path in sources:
-        try:
-            compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
-        except SyntaxError as error:
-            pytest.fail(f"{path.relative_to(project)} does not compile: {error}")
+    target = tuple(int(part) for part in str(rendered.answers["python_version"]).split("."))
+    if target <= sys.version_info[:2]:
+        for path in sources:
+            try:
+                compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
+            except SyntaxError as error:
+                pytest.fail(f"{path.relative_to(project)} does not compile: {error}")
+        return
+    python = interpreter(str(rendered.answers["python_version"]))
+    result = subprocess.run(
+        [python, "-c", COMPILE_ALL, *map(str, sources)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+    )
+    assert result.returncode == 0, f"does not compile with {python}:\n{result.stderr}"
 
 
 # ------------------------------------------------------------------------------------------
