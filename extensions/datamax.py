@@ -125,6 +125,16 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             diagram_node="DuckDB tables",
             notes="Tables in a DuckDB file, upserted on the key in one transaction.",
         ),
+        "postgres": Component(
+            label="PostgreSQL",
+            dependencies=("psycopg[binary]>=3.2,<4", "pyarrow>=20,<27"),
+            diagram_node="PostgreSQL tables",
+            notes=(
+                "Tables in a PostgreSQL schema: rows are copied (COPY) into a staging "
+                "table and merged into the target on the key (INSERT ... ON CONFLICT) "
+                "in one transaction."
+            ),
+        ),
     },
     "orchestrator": {
         "none": Component(

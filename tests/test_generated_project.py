@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
+import socket
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.helpers import VENV_BIN, describe, git, read_answers, render, run, venv_tool
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +58,14 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "log_format": "json",
         "dataset_name": "sales",
         "license": "MIT",
+    },
+    # PostgreSQL as a destination, next to Parquet and alone, against a real server.
+    "duckdb-engine-postgres": {"engine": "duckdb", "destinations": ["parquet", "postgres"]},
+    "pandas-postgres-only": {
+        "engine": "pandas",
+        "destinations": ["postgres"],
+        "dataset_name": "sales",
+        "docker": False,
     },
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
@@ -112,6 +126,110 @@ def select_python(version: str, env: dict[str, str], cwd: Path) -> None:
     pytest.fail(f"no Python {version} for uv (UV_PYTHON_DOWNLOADS=never)")
 
 
+def pg_bin_dir() -> Path | None:
+    """The folder of PostgreSQL's server programs: pg_ctl's on PATH, or Debian's newest."""
+    found = shutil.which("pg_ctl")
+    if found is not None:
+        return Path(found).resolve().parent
+    installed = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda path: int(path.parts[-3])
+    )
+    return installed[-1].parent if installed else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A PostgreSQL server the generated projects' tests and runs load into."""
+
+    bin_dir: Path
+    port: int
+    password: str = field(repr=False)
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/{dbname}"
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name`` and return its connection string."""
+        env = {**os.environ, "PGPASSWORD": self.password}
+        cmd: list[str | Path] = [
+            self.bin_dir / "createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+        ]
+        run([*cmd, name], Path.cwd(), env)
+        return self.dsn(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session, with password authentication.
+
+    It is started with the machine's initdb and pg_ctl (Debian's postgresql
+    package; `.ci/run` installs it), as the `postgres` user when the tests run
+    as root, since initdb refuses root.
+    """
+    bin_dir = pg_bin_dir()
+    if bin_dir is None:
+        pytest.fail("pg_ctl not found: install PostgreSQL (Debian: apt-get install postgresql)")
+    as_owner: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="datamax-pg-"))
+    if os.geteuid() == 0:
+        as_owner = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+    password = secrets.token_hex(12)
+    password_file = root / "password"
+    password_file.write_text(password + "\n")
+    if as_owner:
+        shutil.chown(password_file, "postgres")
+    data = root / "data"
+    run(
+        [
+            *as_owner,
+            bin_dir / "initdb",
+            "--username=postgres",
+            "--auth=scram-sha-256",
+            f"--pwfile={password_file}",
+            "--no-sync",
+            "-D",
+            data,
+        ],
+        root,
+    )
+    port = free_port()
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run(
+        [
+            *as_owner,
+            bin_dir / "pg_ctl",
+            "start",
+            "--wait",
+            "-D",
+            data,
+            "-l",
+            root / "log",
+            "-o",
+            options,
+        ],
+        root,
+    )
+    try:
+        yield PostgresServer(bin_dir, port, password)
+    finally:
+        run([*as_owner, bin_dir / "pg_ctl", "stop", "--mode=fast", "-D", data], root, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="module", params=list(COMBINATIONS), ids=str)
 def project(
     request: pytest.FixtureRequest,
@@ -123,6 +241,12 @@ def project(
     path = render(template_src, tmp_path_factory.mktemp(request.param) / "project", **data)
     env = project_env(isolated_env)
     answers = read_answers(path)
+    if "postgres" in answers["destinations"]:
+        # The project's tests and its pipeline run use the real server: nothing is skipped.
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        dsn = server.create_database(request.param.replace("-", "_"))
+        env[f"{answers['env_prefix']}TEST_POSTGRES_DSN"] = dsn
+        env[f"{answers['env_prefix']}POSTGRES_DSN"] = dsn
     select_python(str(answers["python_version"]), env, path)
     # What a user does first: put the new project under version control.
     git("init", "--quiet", cwd=path, env=env)
@@ -160,7 +284,10 @@ def test_make_typecheck(synced: Project) -> None:
 
 
 def test_make_test_with_coverage_gate(synced: Project) -> None:
-    synced.run("make", "test", timeout=1500)
+    output = synced.run("make", "test", timeout=1500)
+    if "postgres" in synced.answers["destinations"]:
+        skipped = [line for line in output.splitlines() if line.startswith("SKIPPED")]
+        assert not skipped, "tests skipped although a PostgreSQL server was given:\n" + output
 
 
 def run_reports(report: Any) -> list[dict[str, Any]]:

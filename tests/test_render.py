@@ -272,6 +272,9 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/__init__.py")
     assert exists(f"src/{package}/loaders/duckdb.py") == ("duckdb" in destinations)
     assert exists(f"src/{package}/loaders/parquet.py") == ("parquet" in destinations)
+    assert exists(f"src/{package}/loaders/postgres.py") == ("postgres" in destinations)
+    assert exists(f"src/{package}/postgres.py") == ("postgres" in destinations)
+    assert exists("tests/integration/test_postgres_run.py") == ("postgres" in destinations)
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
     assert exists("Dockerfile") == answers["docker"]
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
@@ -300,6 +303,7 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     needs_duckdb = "duckdb" in answers["destinations"] or answers["engine"] == "duckdb"
     assert ("duckdb" in dependencies) == needs_duckdb
     assert ("polars" in dependencies) == (answers["engine"] == "polars")
+    assert ("psycopg" in dependencies) == ("postgres" in answers["destinations"])
     assert answers["package_name"] in metadata.get("scripts", {})
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]
