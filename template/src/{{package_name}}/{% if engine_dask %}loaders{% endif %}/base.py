@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from ..loading import Loader as AnyLoader
 from ..transformers import aggregate
 
 if TYPE_CHECKING:
@@ -15,37 +15,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..config import DatasetConfig
-    from ..report import Output
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    """The two tables a dataset load publishes in one destination."""
-
-    detail: Output
-    aggregate: Output
-
-
-class Loader(Protocol):
-    """A destination: upserts a dataset's detail rows and publishes its aggregate."""
-
-    name: str
-
-    def load(self, dataset: DatasetConfig, detail: dd.DataFrame, run_id: str) -> LoadResult:
-        """Upsert ``detail`` on the dataset's key and rebuild the aggregate table.
-
-        ``detail`` is persisted on the cluster; ``run_id`` identifies the run in
-        the destination's metadata.
-
-        The aggregate is computed from the whole detail table after the upsert,
-        not from this batch alone, so a period that spans several runs is
-        aggregated over all of its rows.
-
-        Raises:
-            DestinationError: The destination cannot be written; it is left as
-                it was before the call.
-        """
-        ...
+Loader = AnyLoader["dd.DataFrame"]
+"""The destinations of this engine: they load its dd.DataFrame."""
 
 
 def build_aggregate(detail: dd.DataFrame, dataset: DatasetConfig, decimals: int) -> pd.DataFrame:

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from ..loading import Loader as AnyLoader
 from ..transformers import aggregate
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ..config import DatasetConfig
-    from ..report import Output
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    """The two tables a dataset load publishes in one destination."""
-
-    detail: Output
-    aggregate: Output
-
-
-class Loader(Protocol):
-    """A destination: upserts a dataset's detail rows and publishes its aggregate."""
-
-    name: str
-
-    def load(self, dataset: DatasetConfig, detail: pl.DataFrame, run_id: str) -> LoadResult:
-        """Upsert ``detail`` on the dataset's key and rebuild the aggregate table.
-
-        ``run_id`` identifies the run in the destination's metadata.
-
-        The aggregate is computed from the whole detail table after the upsert,
-        not from this batch alone, so a period that spans several runs is
-        aggregated over all of its rows.
-
-        Raises:
-            DestinationError: The destination cannot be written; it is left as
-                it was before the call.
-        """
-        ...
+Loader = AnyLoader["pl.DataFrame"]
+"""The destinations of this engine: they load its pl.DataFrame."""
 
 
 def build_aggregate(detail: pl.LazyFrame, dataset: DatasetConfig, decimals: int) -> pl.DataFrame:

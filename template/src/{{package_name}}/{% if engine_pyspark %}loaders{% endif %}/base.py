@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pyarrow.dataset as ds  # type: ignore[import-untyped, unused-ignore]
 
+from ..loading import Loader as AnyLoader
 from ..transformers import aggregate
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
     from ..config import DatasetConfig
-    from ..report import Output
 
 WRITE_OPTIONS = {"mapreduce.fileoutputcommitter.marksuccessfuljobs": "false"}
 """Spark write options of every Parquet output: no ``_SUCCESS`` marker files."""
@@ -38,14 +38,6 @@ def write_single_parquet(rows: DataFrame, path: Path) -> None:
     (written,) = folder.glob("part-*.parquet")
     written.replace(path)
     shutil.rmtree(folder)
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """The two tables a dataset load publishes in one destination."""
-
-    detail: Output
-    aggregate: Output
 
 
 @dataclass(frozen=True)
@@ -81,25 +73,8 @@ class StagedRows:
         return self._aggregates[key]
 
 
-class Loader(Protocol):
-    """A destination: upserts a dataset's detail rows and publishes its aggregate."""
-
-    name: str
-
-    def load(self, dataset: DatasetConfig, staged: StagedRows, run_id: str) -> LoadResult:
-        """Upsert the staged rows on the dataset's key and rebuild the aggregate table.
-
-        ``run_id`` identifies the run in the destination's metadata.
-
-        The aggregate is computed from the whole detail table after the upsert,
-        not from this batch alone, so a period that spans several runs is
-        aggregated over all of its rows.
-
-        Raises:
-            DestinationError: The destination cannot be written; it is left as
-                it was before the call.
-        """
-        ...
+Loader = AnyLoader["StagedRows"]
+"""The destinations of this engine: they load the staged rows of a dataset."""
 
 
 def stage_rows(frame: DataFrame, path: Path) -> StagedRows:
