@@ -24,8 +24,8 @@ pytestmark = pytest.mark.slow
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     # One combination per other engine, each varying other answers (pairwise in spirit).
-    "duckdb-engine-slack": {
-        "engine": "duckdb",
+    "polars-slack": {
+        "engine": "polars",
         "dedupe_keep": "earliest",
         "license": "Apache-2.0",
         "alerting": "slack",
@@ -50,7 +50,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dedupe_keep": "earliest",
         "aggregation_grain": "month",
     },
-    "duckdb-py312-json": {
+    "polars-duckdb-py312-json": {
+        "engine": "polars",
         "destinations": ["duckdb"],
         "python_version": "3.12",
         "ci_provider": "none",
@@ -60,7 +61,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "license": "MIT",
     },
     # PostgreSQL as a destination, next to Parquet and alone, against a real server.
-    "duckdb-engine-postgres": {"engine": "duckdb", "destinations": ["parquet", "postgres"]},
+    "duckdb-postgres": {"destinations": ["parquet", "postgres"]},
     "pandas-postgres-only": {
         "engine": "pandas",
         "destinations": ["postgres"],
