@@ -165,6 +165,7 @@ COMPONENTS: dict[str, dict[str, Component]] = {
     },
     "ci_provider": {
         "github": Component(label="GitHub Actions"),
+        "gitlab": Component(label="GitLab CI/CD"),
         "none": Component(label="No CI"),
     },
     "license": {

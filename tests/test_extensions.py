@@ -211,6 +211,7 @@ def test_component_flags_for_the_defaults() -> None:
     assert flags["dest_duckdb"] is True
     assert flags["dest_parquet"] is True
     assert flags["ci_github"] is True
+    assert flags["ci_gitlab"] is False
     assert flags["ci_none"] is False
     assert flags["engine_polars"] is True
     assert flags["source_files"] is True
@@ -224,7 +225,7 @@ def test_component_flags_accept_a_single_string_for_a_multiselect() -> None:
 
 def test_component_flags_ignore_unknown_choices() -> None:
     flags = dm.component_flags(
-        {"destinations": ["bigquery"], "ci_provider": "gitlab", "license": "GPL"}
+        {"destinations": ["bigquery"], "ci_provider": "circleci", "license": "GPL"}
     )
     assert not any(flags.values())
 

@@ -68,6 +68,14 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dataset_name": "sales",
         "docker": False,
     },
+    # GitLab CI, Kubernetes manifests and the environment overlays, with a Secret reference.
+    "duckdb-gitlab-k8s": {
+        "engine": "duckdb",
+        "ci_provider": "gitlab",
+        "kubernetes": True,
+        "alerting": "slack",
+        "schedule": "@hourly",
+    },
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.
@@ -317,6 +325,29 @@ def test_pipeline_run(synced: Project) -> None:
         accounted = item["rows_written"] + item["rows_quarantined"] + item["duplicates_dropped"]
         assert item["rows_read"] == accounted, json.dumps(item, indent=2)
         assert item["rows_read"] > 0, json.dumps(item, indent=2)
+
+
+def test_environment_overlays_apply_to_the_run(synced: Project) -> None:
+    """staging runs like dev; prod's stricter overlay fails on the sample's bad rows."""
+    variable = f"{synced.answers['env_prefix']}ENV"
+    package = synced.package
+    staging = run(
+        ["uv", "run", package, "run"], synced.path, {**synced.env, variable: "staging"}, check=False
+    )
+    assert staging.returncode == 0, describe(staging, synced.path)
+    prod = run(
+        ["uv", "run", package, "run"], synced.path, {**synced.env, variable: "prod"}, check=False
+    )
+    assert prod.returncode == 5, describe(prod, synced.path)
+    assert "more than max_invalid_ratio 0.05 allows" in prod.stderr
+    unknown = run(
+        ["uv", "run", package, "run"], synced.path, {**synced.env, variable: "qa"}, check=False
+    )
+    assert unknown.returncode == 3, describe(unknown, synced.path)
+    errors = [line for line in unknown.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {variable}: unknown environment 'qa'; expected one of dev, staging, prod"
+    ]
 
 
 def test_hadolint(project: Project) -> None:

@@ -30,6 +30,7 @@ from tests.helpers import (
     read_answers,
     render,
     text_files,
+    venv_tool,
 )
 
 if TYPE_CHECKING:
@@ -70,7 +71,9 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
-    return not (answers.get("engine") == "pyspark" and "postgres" in destinations)
+    if answers.get("engine") == "pyspark" and "postgres" in destinations:
+        return False
+    return not (answers.get("kubernetes") is True and answers.get("docker") is False)
 
 
 def pairwise(parameters: list[tuple[str, list[Any]]]) -> list[Answers]:
@@ -290,7 +293,13 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/postgres.py") == ("postgres" in destinations)
     assert exists("tests/integration/test_postgres_run.py") == ("postgres" in destinations)
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
+    assert exists(".gitlab-ci.yml") == (answers["ci_provider"] == "gitlab")
     assert exists("Dockerfile") == answers["docker"]
+    assert exists("docker-compose.yml") == answers["docker"]
+    for environment in ("dev", "staging", "prod"):
+        assert exists(f"config/environments/{environment}.yml")
+    assert exists("deploy/k8s/cronjob.yaml") == answers["kubernetes"]
+    assert exists("tests/unit/test_k8s_manifests.py") == answers["kubernetes"]
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
     license_text = (project / "LICENSE").read_text(encoding="utf-8")
     expected_title = {
@@ -464,3 +473,130 @@ def test_answers_file_holds_no_secrets(rendered: Rendered) -> None:
     assert [key for key in answers if SECRET_KEY.search(key)] == []
     text = (project / ANSWERS_FILE).read_text(encoding="utf-8")
     assert SECRET_VALUE.findall(text) == []
+
+
+# ------------------------------------------------------------------------------------------
+# Deployment files: schema-valid, and the Kubernetes manifests meet the security policy
+# ------------------------------------------------------------------------------------------
+
+# check-jsonschema's vendored schemas (offline): GitLab CI/CD and the Compose specification.
+BUILTIN_SCHEMAS = {
+    ".gitlab-ci.yml": "vendor.gitlab-ci",
+    "docker-compose.yml": "vendor.compose-spec",
+}
+
+
+def test_ci_and_compose_files_match_their_schemas(rendered: Rendered) -> None:
+    project = rendered.project
+    for name, schema in BUILTIN_SCHEMAS.items():
+        if not (project / name).exists():
+            continue
+        result = subprocess.run(
+            [venv_tool("check-jsonschema"), "--builtin-schema", schema, name],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=project,
+        )
+        assert result.returncode == 0, f"{name} does not match {schema}:\n{result.stdout}"
+
+
+def test_compose_runs_the_image_with_the_services_it_needs(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    if not answers["docker"]:
+        return
+    text = (project / "docker-compose.yml").read_text(encoding="utf-8")
+    compose = yaml.safe_load(text)
+    services = compose["services"]
+    pipeline = services["pipeline"]
+    assert pipeline["build"] == "."
+    assert pipeline["read_only"] is True
+    assert pipeline["env_file"] == [{"path": ".env", "required": False}]
+    assert f"output:/app/{answers['output_dir']}" in pipeline["volumes"]
+    prefix = answers["env_prefix"]
+    assert pipeline["environment"][f"{prefix}ENV"] == f"${{{prefix}ENV:-dev}}"
+    has_postgres = "postgres" in answers["destinations"]
+    assert ("postgres" in services) == has_postgres
+    if has_postgres:
+        assert pipeline["depends_on"]["postgres"] == {"condition": "service_healthy"}
+        postgres = services["postgres"]
+        assert postgres["image"] == "postgres:17"
+        assert "pg_isready" in postgres["healthcheck"]["test"]
+        assert postgres["environment"]["POSTGRES_PASSWORD"].startswith(f"${{{prefix}POSTGRES_")
+    assert SECRET_VALUE.findall(text) == [], "a secret written into docker-compose.yml"
+
+
+def k8s_documents(project: Path) -> dict[str, dict[str, Any]]:
+    """The manifests under deploy/k8s/, by kind."""
+    documents = {}
+    for path in sorted((project / "deploy" / "k8s").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            documents[document["kind"]] = document
+    return documents
+
+
+def test_kubernetes_manifests_match_the_api_schemas(rendered: Rendered) -> None:
+    project = rendered.project
+    if not rendered.answers["kubernetes"]:
+        assert not (project / "deploy" / "k8s").exists()
+        return
+    manifests = sorted(
+        path.name
+        for path in (project / "deploy" / "k8s").glob("*.yaml")
+        if path.name != "kustomization.yaml"
+    )
+    result = subprocess.run(
+        [venv_tool("kubernetes-validate"), "--strict", "--quiet", *manifests],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project / "deploy" / "k8s",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    kustomization = yaml.safe_load((project / "deploy/k8s/kustomization.yaml").read_text())
+    assert sorted(kustomization["resources"]) == manifests
+
+
+def test_kubernetes_manifests_meet_the_security_policy(rendered: Rendered) -> None:
+    """Non-root, read-only root, no privilege escalation, resources, no secret values."""
+    project, answers = rendered.project, rendered.answers
+    if not answers["kubernetes"]:
+        return
+    documents = k8s_documents(project)
+    assert "Secret" not in documents, "secret values must not be committed"
+    cronjob = documents["CronJob"]
+    assert cronjob["spec"]["schedule"] == answers["schedule"]
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = pod["containers"]
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert set(container["resources"]) == {"requests", "limits"}
+    for kind in ("requests", "limits"):
+        assert set(container["resources"][kind]) == {"cpu", "memory"}
+    assert not container["image"].endswith(":latest")
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert "emptyDir" in volumes["tmp"]
+    assert (
+        volumes["output"]["persistentVolumeClaim"]["claimName"]
+        == (documents["PersistentVolumeClaim"]["metadata"]["name"])
+    )
+    assert volumes["config"]["configMap"]["name"] == documents["ConfigMap"]["metadata"]["name"]
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert mounts["output"] == f"/app/{answers['output_dir']}"
+    env = {item["name"]: item for item in container["env"]}
+    assert env[f"{answers['env_prefix']}ENV"]["value"] == "prod"
+    secret_like = [
+        name for name in env if SECRET_KEY.search(name) or name.endswith(("_DSN", "_WEBHOOK_URL"))
+    ]
+    for name in secret_like:
+        assert "secretKeyRef" in env[name].get("valueFrom", {}), f"{name} is not a Secret reference"
+    configmap = documents["ConfigMap"]["data"]
+    assert configmap["pipeline.yml"] == (project / "config/pipeline.yml").read_text()
+    assert configmap["prod.yml"] == (project / "config/environments/prod.yml").read_text()

@@ -146,7 +146,11 @@ GOOD: list[Case] = [
     Case("coverage_threshold", 100, ""),
     Case("max_invalid_pct", 0, ""),
     Case("env_prefix", "X_", ""),
+    Case("kubernetes", True, ""),
 ]
+
+# Validators that reject a pair of answers: tested by their own test above, one per pair.
+PAIR_VALIDATED = {"kubernetes"}
 
 
 def case_id(case: Case) -> str:
@@ -159,7 +163,8 @@ def validated_questions() -> set[str]:
 
 def test_every_validator_has_bad_and_good_cases() -> None:
     validated = validated_questions()
-    assert validated - {case.question for case in BAD} == set(), "untested validators"
+    rejected = {case.question for case in BAD} | PAIR_VALIDATED
+    assert validated - rejected == set(), "untested validators"
     assert validated - {case.question for case in GOOD} == set(), "no accepted value tested"
     assert {case.question for case in BAD + GOOD} <= validated, "a case names a stale question"
 
@@ -183,6 +188,15 @@ def test_an_engine_and_a_destination_it_cannot_load_are_rejected_together(
     with pytest.raises(ValueError, match="Validation error for question 'destinations'") as caught:
         render(template_src, tmp_path / "p", engine="pyspark", destinations=["postgres"])
     assert "destinations must not include postgres with engine pyspark" in str(caught.value)
+    assert not (tmp_path / "p").exists()
+
+
+def test_kubernetes_without_docker_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'kubernetes'") as caught:
+        render(template_src, tmp_path / "p", docker=False, kubernetes=True)
+    assert "kubernetes must not be true with docker false" in str(caught.value)
     assert not (tmp_path / "p").exists()
 
 
