@@ -38,6 +38,8 @@ class Component:
     dependencies: tuple[str, ...] = ()
     diagram_node: str = ""
     notes: str = ""
+    # Dependency groups of the generated pyproject (name -> requirements), for what the
+    # project's tests and type checks need but its runtime does not.
     extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -140,6 +142,16 @@ COMPONENTS: dict[str, dict[str, Component]] = {
         "none": Component(
             label="CLI and cron",
             notes="The CLI is the entry point; a crontab entry runs it on the schedule.",
+        ),
+        "airflow": Component(
+            label="Apache Airflow 3",
+            notes=(
+                "An Airflow DAG schedules the run: check_config, then run_pipeline (the same "
+                "run as the CLI's), then publish_report; failures that may pass are retried."
+            ),
+            # Airflow's own environment provides Airflow: the package does not depend on it;
+            # the project's tests and type checks do.
+            extras={"airflow": ("apache-airflow>=3.1,<4",)},
         ),
     },
     "metrics": {
@@ -291,6 +303,18 @@ def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
     return sorted(deps, key=requirement_name)
 
 
+def dependency_groups(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Extra dependency groups of the chosen components (``{"airflow": [...]}``), sorted."""
+    groups: dict[str, set[str]] = {}
+    for question, registry in COMPONENTS.items():
+        for name in as_list(answers.get(question)):
+            component = registry.get(name)
+            if component is not None:
+                for group, deps in component.extras.items():
+                    groups.setdefault(group, set()).update(deps)
+    return {group: sorted(deps, key=requirement_name) for group, deps in sorted(groups.items())}
+
+
 def pipeline_diagram(answers: Mapping[str, Any]) -> str:
     """Mermaid flowchart of the generated pipeline: sources, stages, destinations."""
     dataset = str(answers.get("dataset_name") or "dataset")
@@ -352,6 +376,7 @@ class DerivedContext(ContextHook):
         """Add the component flags and the dependency list to ``context``."""
         context.update(component_flags(context))
         context["runtime_dependencies"] = runtime_dependencies(context)
+        context["dependency_groups"] = dependency_groups(context)
 
 
 class DataMaxFilters(Extension):

@@ -292,6 +292,20 @@ def test_dependencies_sorted_unique_and_bounded() -> None:
         assert "<" in requirement.replace("<=", ""), requirement
 
 
+def test_dependency_groups_only_for_the_chosen_orchestrator() -> None:
+    assert dm.dependency_groups({}) == {}
+    assert dm.dependency_groups({"orchestrator": "none"}) == {}
+    groups = dm.dependency_groups({"orchestrator": "airflow", "engine": "duckdb"})
+    assert list(groups) == ["airflow"]
+    [airflow] = groups["airflow"]
+    assert dist_name(airflow) == "apache-airflow"
+    assert ">=3" in airflow
+    assert "<4" in airflow
+    # A group never leaks into the package's runtime dependencies.
+    runtime = dm.runtime_dependencies({"orchestrator": "airflow"})
+    assert "apache-airflow" not in {dist_name(d) for d in runtime}
+
+
 # ------------------------------------------------------------------------------------------
 # Diagram and notes
 # ------------------------------------------------------------------------------------------
@@ -393,6 +407,7 @@ def test_derived_context_hook_updates_the_context_in_place() -> None:
     assert context["dest_duckdb"] is True
     assert context["dest_parquet"] is False
     assert context["runtime_dependencies"] == dm.runtime_dependencies(context)
+    assert context["dependency_groups"] == {}
 
 
 def test_derived_context_tolerates_missing_answers() -> None:

@@ -62,6 +62,14 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     },
     # PostgreSQL as a destination, next to Parquet and alone, against a real server.
     "duckdb-postgres": {"destinations": ["parquet", "postgres"]},
+    # Airflow: the DAG imports, and `dag.test()` runs it on the sample, with no server.
+    "airflow-duckdb": {
+        "engine": "duckdb",
+        "orchestrator": "airflow",
+        "alerting": "slack",
+        "orchestrator_retries": 3,
+        "schedule": "@hourly",
+    },
     "pandas-postgres-only": {
         "engine": "pandas",
         "destinations": ["postgres"],

@@ -300,6 +300,11 @@ def test_expected_files(rendered: Rendered) -> None:
         assert exists(f"config/environments/{environment}.yml")
     assert exists("deploy/k8s/cronjob.yaml") == answers["kubernetes"]
     assert exists("tests/unit/test_k8s_manifests.py") == answers["kubernetes"]
+    airflow = answers["orchestrator"] == "airflow"
+    assert exists(f"src/{package}/dag.py") == airflow
+    assert exists(f"dags/{package}_dag.py") == airflow
+    assert exists("tests/integration/test_airflow_dag.py") == airflow
+    assert exists("deploy/crontab") == (answers["orchestrator"] == "none")
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
     license_text = (project / "LICENSE").read_text(encoding="utf-8")
     expected_title = {
@@ -328,6 +333,10 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("polars" in dependencies) == (answers["engine"] == "polars")
     assert ("psycopg" in dependencies) == ("postgres" in answers["destinations"])
     assert answers["package_name"] in metadata.get("scripts", {})
+    # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
+    assert "apache-airflow" not in dependencies
+    groups = pyproject["dependency-groups"]
+    assert ("airflow" in groups) == (answers["orchestrator"] == "airflow")
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]
 

@@ -16,10 +16,17 @@ class Case(NamedTuple):
     question: str
     value: Any
     problem: str  # part of the validator's message that names the problem
+    # Earlier answers under which copier asks the question (its `when`).
+    asked_with: dict[str, Any] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
 
 
-def cases(question: str, problem: str, *values: Any) -> list[Case]:
-    return [Case(question, value, problem) for value in values]
+def cases(
+    question: str, problem: str, *values: Any, asked_with: dict[str, Any] | None = None
+) -> list[Case]:
+    return [Case(question, value, problem, asked_with or {}) for value in values]
+
+
+ORCHESTRATED = {"orchestrator": "airflow"}
 
 
 BAD: list[Case] = [
@@ -115,6 +122,14 @@ BAD: list[Case] = [
         "0 2 * * 8",
         "@reboot",
     ),
+    *cases("orchestrator_retries", "between 0 and 10", -1, 11, asked_with=ORCHESTRATED),
+    *cases(
+        "orchestrator_retry_delay_minutes",
+        "between 1 and 1440",
+        0,
+        1441,
+        asked_with=ORCHESTRATED,
+    ),
     *cases("coverage_threshold", "between 80 and 100", 0, 79, 101),
     *cases("max_invalid_pct", "between 0 and 100", -1, 101),
     *cases(
@@ -143,6 +158,8 @@ GOOD: list[Case] = [
     Case("destinations", ["duckdb"], ""),
     Case("output_dir", "var/pipeline_2/output", ""),
     Case("schedule", "*/15 6-18 * * mon-fri", ""),
+    Case("orchestrator_retries", 10, "", ORCHESTRATED),
+    Case("orchestrator_retry_delay_minutes", 1440, "", ORCHESTRATED),
     Case("coverage_threshold", 100, ""),
     Case("max_invalid_pct", 0, ""),
     Case("env_prefix", "X_", ""),
@@ -174,7 +191,7 @@ def test_validator_rejects_bad_value(case: Case, template_src: Path, tmp_path: P
     # Copier names the question; the validator's own message names it again and the problem.
     expected = rf"Validation error for question '{case.question}'"
     with pytest.raises(ValueError, match=expected) as excinfo:
-        render(template_src, tmp_path / "project", **{case.question: case.value})
+        render(template_src, tmp_path / "project", **case.asked_with, **{case.question: case.value})
     message = str(excinfo.value)
     own_message = message.split("': ", 1)[1]
     assert own_message.strip().startswith(f"{case.question} must"), message
@@ -204,7 +221,8 @@ def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> No
     """All the good values at once (one render keeps the fast tier fast); none is rejected."""
     data = {case.question: case.value for case in GOOD}
     assert len(data) == len(GOOD), "one good value per question"
-    answers = read_answers(render(template_src, tmp_path / "project", **data))
+    asked_with = {name: value for case in GOOD for name, value in case.asked_with.items()}
+    answers = read_answers(render(template_src, tmp_path / "project", **asked_with, **data))
     assert {name: answers[name] for name in data} == data
 
 
@@ -230,6 +248,8 @@ def test_defaults_without_data(template_src: Path, tmp_path: Path) -> None:
         default = spec.get("default")
         if spec.get("when") is False or spec.get("secret"):
             continue
+        if isinstance(spec.get("when"), str):
+            continue  # asked only after some answers, so not in the answers by default
         if isinstance(default, str) and "{{" in default:
             continue  # a default derived from earlier answers: checked below
         assert answers[name] == default, name
@@ -237,6 +257,7 @@ def test_defaults_without_data(template_src: Path, tmp_path: Path) -> None:
     assert answers["package_name"] == "orders_pipeline"
     assert answers["env_prefix"] == "ORDERS_PIPELINE_"
     assert (project / "src" / "orders_pipeline").is_dir()
+    assert "orchestrator_retries" not in answers, "asked only with an orchestrator"
 
 
 def test_derived_defaults_follow_the_project_name(template_src: Path, tmp_path: Path) -> None:
