@@ -67,6 +67,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dataset_name": "sales",
         "docker": False,
     },
+    # Delta Lake next to Parquet: merged tables in a local folder.
+    "polars-delta": {"destinations": ["delta", "parquet"], "aggregation_grain": "hour"},
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.

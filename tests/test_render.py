@@ -70,7 +70,7 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
-    return not (answers.get("engine") == "pyspark" and "postgres" in destinations)
+    return not (answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)))
 
 
 def pairwise(parameters: list[tuple[str, list[Any]]]) -> list[Answers]:
@@ -289,6 +289,11 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/loaders/postgres.py") == ("postgres" in destinations)
     assert exists(f"src/{package}/postgres.py") == ("postgres" in destinations)
     assert exists("tests/integration/test_postgres_run.py") == ("postgres" in destinations)
+    assert exists(f"src/{package}/loaders/delta.py") == ("delta" in destinations)
+    assert exists(f"src/{package}/delta.py") == ("delta" in destinations)
+    assert exists("tests/integration/test_delta_run.py") == ("delta" in destinations)
+    engine_tests = f"tests/unit/{answers['engine']}"
+    assert exists(f"{engine_tests}/test_delta_loader.py") == ("delta" in destinations)
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
     assert exists("Dockerfile") == answers["docker"]
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
@@ -318,6 +323,7 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("duckdb" in dependencies) == needs_duckdb
     assert ("polars" in dependencies) == (answers["engine"] == "polars")
     assert ("psycopg" in dependencies) == ("postgres" in answers["destinations"])
+    assert ("deltalake" in dependencies) == ("delta" in answers["destinations"])
     assert answers["package_name"] in metadata.get("scripts", {})
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]
