@@ -137,6 +137,16 @@ COMPONENTS: dict[str, dict[str, Component]] = {
                 "in one transaction."
             ),
         ),
+        "delta": Component(
+            label="Delta Lake",
+            dependencies=("deltalake>=1.2,<2", "pyarrow>=20,<27"),
+            diagram_node="Delta Lake tables",
+            notes=(
+                "A Delta Lake table per dataset in a local folder or an object store "
+                "(s3://...): the detail rows are merged on the key in one commit, the "
+                "aggregate table is overwritten in one commit."
+            ),
+        ),
     },
     "orchestrator": {
         "none": Component(

@@ -84,6 +84,12 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "alerting": "slack",
         "schedule": "@hourly",
     },
+    # Delta Lake next to Parquet: merged tables in a local folder.
+    "polars-delta": {
+        "engine": "polars",
+        "destinations": ["delta", "parquet"],
+        "aggregation_grain": "hour",
+    },
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.

@@ -71,7 +71,7 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
-    if answers.get("engine") == "pyspark" and "postgres" in destinations:
+    if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False
     return not (answers.get("kubernetes") is True and answers.get("docker") is False)
 
@@ -292,6 +292,11 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/loaders/postgres.py") == ("postgres" in destinations)
     assert exists(f"src/{package}/postgres.py") == ("postgres" in destinations)
     assert exists("tests/integration/test_postgres_run.py") == ("postgres" in destinations)
+    assert exists(f"src/{package}/loaders/delta.py") == ("delta" in destinations)
+    assert exists(f"src/{package}/delta.py") == ("delta" in destinations)
+    assert exists("tests/integration/test_delta_run.py") == ("delta" in destinations)
+    engine_tests = f"tests/unit/{answers['engine']}"
+    assert exists(f"{engine_tests}/test_delta_loader.py") == ("delta" in destinations)
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
     assert exists(".gitlab-ci.yml") == (answers["ci_provider"] == "gitlab")
     assert exists("Dockerfile") == answers["docker"]
@@ -332,6 +337,7 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("duckdb" in dependencies) == needs_duckdb
     assert ("polars" in dependencies) == (answers["engine"] == "polars")
     assert ("psycopg" in dependencies) == ("postgres" in answers["destinations"])
+    assert ("deltalake" in dependencies) == ("delta" in answers["destinations"])
     assert answers["package_name"] in metadata.get("scripts", {})
     # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
     assert "apache-airflow" not in dependencies

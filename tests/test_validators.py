@@ -217,6 +217,15 @@ def test_kubernetes_without_docker_is_rejected_naming_both(
     assert not (tmp_path / "p").exists()
 
 
+def test_pyspark_and_the_delta_destination_are_rejected_together(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'destinations'") as caught:
+        render(template_src, tmp_path / "p", engine="pyspark", destinations=["parquet", "delta"])
+    assert "destinations must not include delta with engine pyspark" in str(caught.value)
+    assert not (tmp_path / "p").exists()
+
+
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
     """All the good values at once (one render keeps the fast tier fast); none is rejected."""
     data = {case.question: case.value for case in GOOD}
