@@ -70,6 +70,9 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
+    sources = answers.get("sources") or ["files"]
+    if "rest_api" in sources and "files" not in sources:
+        return False
     return not (answers.get("engine") == "pyspark" and "postgres" in destinations)
 
 
@@ -289,6 +292,11 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/loaders/postgres.py") == ("postgres" in destinations)
     assert exists(f"src/{package}/postgres.py") == ("postgres" in destinations)
     assert exists("tests/integration/test_postgres_run.py") == ("postgres" in destinations)
+    api = "rest_api" in answers["sources"]
+    assert exists(f"src/{package}/extractors/rest_api.py") == api
+    assert exists(f"src/{package}/extractors/files.py")  # it also reads the landed API pages
+    assert exists("tests/unit/test_rest_api.py") == api
+    assert exists("tests/integration/test_rest_api_run.py") == api
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
     assert exists("Dockerfile") == answers["docker"]
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
