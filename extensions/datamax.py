@@ -111,6 +111,16 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             diagram_node="CSV / Parquet files",
             notes="Local files or globs, read lazily with the declared schema.",
         ),
+        "rest_api": Component(
+            label="REST API",
+            dependencies=("httpx>=0.28,<1", "pyarrow>=20,<27"),
+            diagram_node="REST API (JSON pages)",
+            notes=(
+                "JSON pages fetched with httpx (page, offset, cursor or Link-header "
+                "pagination, bearer or API-key auth, client-side rate limit, retries "
+                "honouring Retry-After), landed as Parquet files the engine then reads."
+            ),
+        ),
     },
     "destinations": {
         "parquet": Component(
@@ -302,6 +312,20 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     return flags
 
 
+def dataset_names(answers: Mapping[str, Any]) -> dict[str, str]:
+    """The dataset name of each chosen source kind.
+
+    One source: its dataset is ``dataset_name``. Several: each dataset is
+    ``<dataset_name>_<kind>`` (``orders_files``, ``orders_rest_api``), so every
+    table name stays unique.
+    """
+    base = str(answers.get("dataset_name") or "dataset")
+    chosen = [name for name in as_list(answers.get("sources")) if name in COMPONENTS["sources"]]
+    if len(chosen) == 1:
+        return {chosen[0]: base}
+    return {name: f"{base}_{name}" for name in chosen}
+
+
 def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
     """The sorted runtime dependency list for the chosen components."""
     deps: set[str] = set(BASE_DEPENDENCIES)
@@ -387,6 +411,7 @@ class DerivedContext(ContextHook):
         context.update(component_flags(context))
         context["runtime_dependencies"] = runtime_dependencies(context)
         context["dependency_groups"] = dependency_groups(context)
+        context["dataset_names"] = dataset_names(context)
 
 
 class DataMaxFilters(Extension):

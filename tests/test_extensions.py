@@ -198,6 +198,15 @@ def test_derived_flags_are_true_for_any_of_their_choices() -> None:
     assert not dm.component_flags({"alerting": "none"})["alerting_enabled"]
 
 
+def test_one_source_names_its_dataset_after_the_answer() -> None:
+    assert dm.dataset_names({"sources": ["files"], "dataset_name": "orders"}) == {"files": "orders"}
+
+
+def test_several_sources_name_each_dataset_after_its_kind() -> None:
+    names = dm.dataset_names({"sources": ["files", "rest_api"], "dataset_name": "orders"})
+    assert names == {"files": "orders_files", "rest_api": "orders_rest_api"}
+
+
 def test_component_flags_for_the_defaults() -> None:
     flags = dm.component_flags(
         {

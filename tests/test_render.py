@@ -71,6 +71,9 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
+    sources = answers.get("sources") or ["files"]
+    if "rest_api" in sources and "files" not in sources:
+        return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False
     return not (answers.get("kubernetes") is True and answers.get("docker") is False)
@@ -297,6 +300,11 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists("tests/integration/test_delta_run.py") == ("delta" in destinations)
     engine_tests = f"tests/unit/{answers['engine']}"
     assert exists(f"{engine_tests}/test_delta_loader.py") == ("delta" in destinations)
+    api = "rest_api" in answers["sources"]
+    assert exists(f"src/{package}/extractors/rest_api.py") == api
+    assert exists(f"src/{package}/extractors/files.py")  # it also reads the landed API pages
+    assert exists("tests/unit/test_rest_api.py") == api
+    assert exists("tests/integration/test_rest_api_run.py") == api
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
     assert exists(".gitlab-ci.yml") == (answers["ci_provider"] == "gitlab")
     assert exists("Dockerfile") == answers["docker"]

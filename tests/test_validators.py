@@ -226,6 +226,15 @@ def test_pyspark_and_the_delta_destination_are_rejected_together(
     assert not (tmp_path / "p").exists()
 
 
+def test_an_api_source_without_the_files_source_is_rejected(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'sources'") as caught:
+        render(template_src, tmp_path / "p", sources=["rest_api"])
+    assert "sources must include files with rest_api" in str(caught.value)
+    assert not (tmp_path / "p").exists()
+
+
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
     """All the good values at once (one render keeps the fast tier fast); none is rejected."""
     data = {case.question: case.value for case in GOOD}

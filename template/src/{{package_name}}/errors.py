@@ -36,10 +36,13 @@ class SourceError(PipelineError):
 
 
 class SchemaMismatchError(SourceError):
-    """A source file's columns differ from the columns declared in the schema."""
+    """A source's columns differ from the columns declared in the schema."""
 
-    def __init__(self, path: Path, missing: Sequence[str], unexpected: Sequence[str]) -> None:
-        """Describe the difference between ``path``'s header and the declared schema."""
+    def __init__(self, path: Path | str, missing: Sequence[str], unexpected: Sequence[str]) -> None:
+        """Describe the difference between ``path``'s columns and the declared schema.
+
+        ``path`` is a file, or a description such as an API page's URL and number.
+        """
         self.path = path
         self.missing = tuple(missing)
         self.unexpected = tuple(unexpected)
