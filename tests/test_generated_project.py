@@ -67,6 +67,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dataset_name": "sales",
         "docker": False,
     },
+    # Personal data hashed with a key from the environment, on an engine other than polars.
+    "duckdb-pii-hash": {
+        "engine": "duckdb",
+        "data_classification": "confidential",
+        "pii_protection": "hash",
+        "metrics": "report",
+    },
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.
@@ -247,6 +254,9 @@ def project(
         dsn = server.create_database(request.param.replace("-", "_"))
         env[f"{answers['env_prefix']}TEST_POSTGRES_DSN"] = dsn
         env[f"{answers['env_prefix']}POSTGRES_DSN"] = dsn
+    if answers.get("pii_protection") == "hash":
+        # The run needs the HMAC key of the sample's customer_id, as a deployment would.
+        env[f"{answers['env_prefix']}PII_KEY"] = "generated-project-test-key"
     select_python(str(answers["python_version"]), env, path)
     # What a user does first: put the new project under version control.
     git("init", "--quiet", cwd=path, env=env)
