@@ -326,6 +326,14 @@ def dataset_names(answers: Mapping[str, Any]) -> dict[str, str]:
     return {name: f"{base}_{name}" for name in chosen}
 
 
+def pii_sample(answers: Mapping[str, Any]) -> bool:
+    """Whether the sample's personal-data column is protected (``pii_protection`` not ``none``).
+
+    It names the end-to-end test that proves no raw value of that column is stored.
+    """
+    return answers.get("pii_protection", "none") != "none"
+
+
 def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
     """The sorted runtime dependency list for the chosen components."""
     deps: set[str] = set(BASE_DEPENDENCIES)
@@ -407,11 +415,12 @@ class DerivedContext(ContextHook):
     """
 
     def hook(self, context: MutableMapping[str, Any]) -> None:
-        """Add the component flags and the dependency list to ``context``."""
+        """Add the component flags, the dependency list and ``pii_sample`` to ``context``."""
         context.update(component_flags(context))
         context["runtime_dependencies"] = runtime_dependencies(context)
         context["dependency_groups"] = dependency_groups(context)
         context["dataset_names"] = dataset_names(context)
+        context["pii_sample"] = pii_sample(context)
 
 
 class DataMaxFilters(Extension):

@@ -189,6 +189,14 @@ def test_component_flags_true_only_for_the_chosen_component(question: str, name:
     assert {flag for flag, on in flags.items() if on} == expected
 
 
+@pytest.mark.parametrize(("answer", "expected"), [("hash", True), ("mask", True), ("none", False)])
+def test_pii_sample_is_true_when_the_sample_column_is_protected(
+    answer: str, *, expected: bool
+) -> None:
+    assert dm.pii_sample({"pii_protection": answer}) is expected
+    assert not dm.pii_sample({})
+
+
 def test_derived_flags_are_true_for_any_of_their_choices() -> None:
     assert dm.component_flags({"metrics": "prometheus_textfile"})["metrics_export"]
     assert dm.component_flags({"metrics": "pushgateway"})["metrics_export"]

@@ -100,6 +100,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "destinations": ["delta", "parquet"],
         "aggregation_grain": "hour",
     },
+    # Personal data hashed with a key from the environment, on an engine other than polars.
+    "duckdb-pii-hash": {
+        "engine": "duckdb",
+        "data_classification": "confidential",
+        "pii_protection": "hash",
+        "metrics": "report",
+    },
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.
@@ -285,6 +292,9 @@ def project(
         # The pipeline run reads the REST API dataset from a local server serving the sample.
         api = SampleApi(path / "data" / "sample" / f"{answers['dataset_name']}.csv")
         env[f"{answers['env_prefix']}API_BASE_URL"] = api.url
+    if answers.get("pii_protection") == "hash":
+        # The run needs the HMAC key of the sample's customer_id, as a deployment would.
+        env[f"{answers['env_prefix']}PII_KEY"] = "generated-project-test-key"
     select_python(str(answers["python_version"]), env, path)
     # What a user does first: put the new project under version control.
     git("init", "--quiet", cwd=path, env=env)

@@ -237,6 +237,7 @@ def path_context(answers: Answers) -> Answers:
     return {
         **answers,
         **dm.component_flags(answers),
+        "pii_sample": dm.pii_sample(answers),
         "_copier_conf": {"answers_file": ANSWERS_FILE},
     }
 

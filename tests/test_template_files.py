@@ -35,7 +35,7 @@ def template_files() -> list[Path]:
 
 def known_names() -> set[str]:
     """Names a file-name condition may use: the answers and the context hook's flags."""
-    return set(questions()) | set(dm.component_flags({}))
+    return set(questions()) | set(dm.component_flags({})) | {"pii_sample"}
 
 
 def read_text(relative: Path) -> str | None:

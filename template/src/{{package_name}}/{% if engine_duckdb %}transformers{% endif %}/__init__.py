@@ -4,6 +4,7 @@ from .aggregate import aggregate, column_types
 from .clean import clean
 from .dedupe import dedupe
 from .derive import derive
+from .pii import protect
 from .validate import rejected_rows, valid_rows, validate
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "column_types",
     "dedupe",
     "derive",
+    "protect",
     "rejected_rows",
     "valid_rows",
     "validate",

@@ -4,6 +4,15 @@ from .aggregate import aggregate
 from .clean import clean
 from .dedupe import dedupe
 from .derive import derive, round_half_away_from_zero
+from .pii import protect
 from .validate import validate
 
-__all__ = ["aggregate", "clean", "dedupe", "derive", "round_half_away_from_zero", "validate"]
+__all__ = [
+    "aggregate",
+    "clean",
+    "dedupe",
+    "derive",
+    "protect",
+    "round_half_away_from_zero",
+    "validate",
+]

@@ -4,6 +4,7 @@ from .aggregate import aggregate
 from .clean import clean
 from .dedupe import dedupe
 from .derive import derive, round_half_away_from_zero
+from .pii import protect
 from .validate import check, validate
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "clean",
     "dedupe",
     "derive",
+    "protect",
     "round_half_away_from_zero",
     "validate",
 ]
