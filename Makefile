@@ -11,7 +11,7 @@ DEMO ?= demo
 export UV_PYTHON_DOWNLOADS ?= never
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync demo test test-fast test-slow lint bench clean
+.PHONY: help tools sync demo test test-fast test-slow slow-shards lint bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -33,18 +33,27 @@ demo: sync  ## Render the default project into ./demo and run its pipeline on th
 
 test: sync  ## Run the template's test suite: fast tier, then the slow tier
 	$(UV) run pytest -m "not slow" -n auto $(PYTEST_ARGS)
-	$(UV) run pytest -m slow $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory slow-shards
 
 test-fast: sync  ## Fast tier only (validators, render matrix, extensions, interactive prompts)
 	$(UV) run pytest -m "not slow" -n auto $(PYTEST_ARGS)
 
 test-slow: sync  ## Slow tier only (generated projects' own gates)
-	$(UV) run pytest -m slow $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory slow-shards
 
 lint: sync  ## Lint and type-check the template's own Python
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+
+# The slow tier as two pytest processes side by side (`--shard 0/2`, `--shard 1/2`), each
+# keeping a generated project's tests together; their logs are printed when both are done.
+slow-shards:
+	@rm -f .slow-0.log .slow-1.log
+	@$(UV) run pytest -m slow --shard 0/2 $(PYTEST_ARGS) > .slow-0.log 2>&1 & first=$$!; \
+	$(UV) run pytest -m slow --shard 1/2 $(PYTEST_ARGS) > .slow-1.log 2>&1; second=$$?; \
+	wait $$first; first_status=$$?; cat .slow-0.log .slow-1.log; \
+	test $$first_status -eq 0 -a $$second -eq 0
 
 clean:  ## Remove the demo project and caches
 	rm -rf $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -331,7 +331,7 @@ def pii_sample(answers: Mapping[str, Any]) -> bool:
 
     It names the end-to-end test that proves no raw value of that column is stored.
     """
-    return answers.get("pii_protection", "none") != "none"
+    return str(answers.get("pii_protection", "none")) != "none"
 
 
 def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:

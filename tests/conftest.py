@@ -69,3 +69,58 @@ def template_git_repo(
     git("commit", "--quiet", "--no-verify", "-m", "DataMax template", cwd=repo, env=isolated_env)
     git("tag", TEMPLATE_TAG, cwd=repo, env=isolated_env)
     return repo
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        default=None,
+        metavar="I/N",
+        help="run only shard I (0-based) of N; a generated project's tests stay in one shard",
+    )
+
+
+SHARD_WEIGHTS = {
+    "project:pyspark-parquet": 4,
+    "tests/test_engines_equal.py": 4,
+    "project:airflow-duckdb": 2,
+    "tests/test_clusters.py": 2,
+}
+"""Rough relative run times of the heavy groups (a generated project is 1)."""
+
+
+def shard_key(item: pytest.Item) -> str:
+    """What must run in one process: a generated project's combination, else the module."""
+    callspec = getattr(item, "callspec", None)
+    combination = callspec.params.get("project") if callspec is not None else None
+    if isinstance(combination, str):
+        return f"project:{combination}"
+    return item.nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--shard I/N``, keep the items whose group falls to shard I.
+
+    The slow tier runs as two such processes side by side (see the Makefile), each
+    rendering and syncing its own projects once.
+    """
+    shard = config.getoption("--shard")
+    if not shard:
+        return
+    index, count = (int(part) for part in str(shard).split("/"))
+    groups = sorted(
+        dict.fromkeys(shard_key(item) for item in items),
+        key=lambda key: -SHARD_WEIGHTS.get(key, 1),
+    )
+    loads = [0] * count
+    mine: set[str] = set()
+    for key in groups:  # the heaviest first, each to the least loaded shard
+        target = loads.index(min(loads))
+        loads[target] += SHARD_WEIGHTS.get(key, 1)
+        if target == index:
+            mine.add(key)
+    kept = [item for item in items if shard_key(item) in mine]
+    dropped = [item for item in items if shard_key(item) not in mine]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
