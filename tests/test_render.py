@@ -70,6 +70,9 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
+    sources = answers.get("sources") or []
+    if len(sources) > 1:
+        return False  # several sources at once are rejected by the validator, for now
     return not (answers.get("engine") == "pyspark" and "postgres" in destinations)
 
 
@@ -276,6 +279,7 @@ def test_expected_files(rendered: Rendered) -> None:
     project, answers = rendered.project, rendered.answers
     package = answers["package_name"]
     destinations = answers["destinations"]
+    sources = answers["sources"]
 
     def exists(relative: str) -> bool:
         return (project / relative).is_file()
@@ -289,6 +293,13 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/loaders/postgres.py") == ("postgres" in destinations)
     assert exists(f"src/{package}/postgres.py") == ("postgres" in destinations)
     assert exists("tests/integration/test_postgres_run.py") == ("postgres" in destinations)
+    postgres_anywhere = "postgres" in destinations or "postgres" in sources
+    assert exists(f"src/{package}/postgres_connection.py") == postgres_anywhere
+    # The shared PostgreSQL extractor lands in the engine's extractors package.
+    assert exists(f"src/{package}/extractors/postgres.py") == ("postgres" in sources)
+    assert exists(f"src/{package}/extractors/files.py")
+    assert exists("tests/integration/test_postgres_source.py") == ("postgres" in sources)
+    assert exists("tests/integration/file_input/test_kill.py") == ("files" in sources)
     assert exists(".github/workflows/ci.yml") == (answers["ci_provider"] == "github")
     assert exists("Dockerfile") == answers["docker"]
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
@@ -317,7 +328,9 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     needs_duckdb = "duckdb" in answers["destinations"] or answers["engine"] == "duckdb"
     assert ("duckdb" in dependencies) == needs_duckdb
     assert ("polars" in dependencies) == (answers["engine"] == "polars")
-    assert ("psycopg" in dependencies) == ("postgres" in answers["destinations"])
+    postgres_anywhere = "postgres" in answers["destinations"] or "postgres" in answers["sources"]
+    assert ("psycopg" in dependencies) == postgres_anywhere
+    assert ("sqlalchemy" in dependencies) == ("postgres" in answers["sources"])
     assert answers["package_name"] in metadata.get("scripts", {})
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]

@@ -1,6 +1,5 @@
 """Extractors: read a source into a Dask DataFrame whose declared columns are raw strings."""
-{% if source_files %}
+
 from .files import DEFAULT_BLOCKSIZE, extract, resolve_paths
 
 __all__ = ["DEFAULT_BLOCKSIZE", "extract", "resolve_paths"]
-{%- endif %}

@@ -1,6 +1,5 @@
 """Extractors: read a source into a DataFrame whose declared columns are raw strings."""
-{% if source_files %}
+
 from .files import extract, resolve_paths
 
 __all__ = ["extract", "resolve_paths"]
-{%- endif %}

@@ -1,6 +1,5 @@
 """Extractors: read a source into a lazy DuckDB relation whose declared columns are raw strings."""
-{% if source_files %}
+
 from .files import extract, resolve_paths
 
 __all__ = ["extract", "resolve_paths"]
-{%- endif %}
