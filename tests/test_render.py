@@ -76,6 +76,8 @@ def supported(answers: Answers) -> bool:
         return False
     if "files" in sources and "postgres" in sources:
         return False  # several sources with postgres are rejected by the validator, for now
+    if answers.get("ci_provider") == "gitlab" and "postgres" in sources:
+        return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False
     return not (answers.get("kubernetes") is True and answers.get("docker") is False)
