@@ -121,6 +121,17 @@ COMPONENTS: dict[str, dict[str, Component]] = {
                 "honouring Retry-After), landed as Parquet files the engine then reads."
             ),
         ),
+        "postgres": Component(
+            label="PostgreSQL",
+            dependencies=("psycopg[binary]>=3.2,<4", "pyarrow>=20,<27", "sqlalchemy>=2.0.36,<3"),
+            diagram_node="PostgreSQL table",
+            notes=(
+                "A PostgreSQL table read with SQLAlchemy through a server-side cursor, "
+                "chunk by chunk, and landed as Parquet part files that the engine then "
+                "reads like any Parquet source; incremental mode reads only the rows past "
+                "the stored watermark, which advances once every load has succeeded."
+            ),
+        ),
     },
     "destinations": {
         "parquet": Component(
@@ -297,18 +308,22 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     ``engine_<name>``, ``source_<name>``, ``dest_<name>``, ``orchestrator_<name>``,
     ``metrics_<name>``, ``alert_<name>``, ``ci_<name>`` and ``license_<name>`` are true for
     the chosen components and false otherwise, so a template file name such as
-    ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean. Two derived
+    ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean. Four derived
     flags name files that several choices generate: ``metrics_export`` (any metrics
-    exporter) and ``alerting_enabled`` (any alert channel).
+    exporter), ``alerting_enabled`` (any alert channel), ``postgres_client`` (the
+    PostgreSQL source or destination) and ``landed_source`` (a source landed as Parquet
+    before the engine reads it: the REST API or PostgreSQL source).
     """
     flags: dict[str, bool] = {}
     for question, prefix in FLAG_PREFIXES.items():
         chosen = set(as_list(answers.get(question)))
         for name in COMPONENTS[question]:
             flags[prefix + slug(name)] = name in chosen
-    # Two derived flags, each naming a file that more than one choice generates.
+    # Derived flags, each naming a file that more than one choice generates.
     flags["metrics_export"] = flags["metrics_prometheus_textfile"] or flags["metrics_pushgateway"]
     flags["alerting_enabled"] = flags["alert_slack"] or flags["alert_email"]
+    flags["postgres_client"] = flags["source_postgres"] or flags["dest_postgres"]
+    flags["landed_source"] = flags["source_rest_api"] or flags["source_postgres"]
     return flags
 
 

@@ -122,6 +122,8 @@ def test_registry_matches_the_choices_of_copier_yml() -> None:
 DERIVED_FLAGS = {
     "metrics_export": {"metrics_prometheus_textfile", "metrics_pushgateway"},
     "alerting_enabled": {"alert_slack", "alert_email"},
+    "postgres_client": {"source_postgres", "dest_postgres"},
+    "landed_source": {"source_rest_api", "source_postgres"},
 }
 
 

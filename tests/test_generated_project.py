@@ -107,6 +107,12 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "pii_protection": "hash",
         "metrics": "report",
     },
+    # PostgreSQL as the source (landed as Parquet, then processed) and as a destination.
+    "pg-to-pg": {
+        "engine": "polars",
+        "sources": ["postgres"],
+        "destinations": ["postgres", "parquet"],
+    },
 }
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.
@@ -210,6 +216,22 @@ class PostgresServer:
         run([*cmd, name], Path.cwd(), env)
         return self.dsn(name)
 
+    def seed_table(self, dbname: str, table: str, csv_file: Path) -> None:
+        """Create ``table`` (``schema.name``) with a text column per CSV column; copy the CSV in."""
+        schema = table.split(".", maxsplit=1)[0]
+        header = csv_file.read_text(encoding="utf-8").splitlines()[0].split(",")
+        columns = ", ".join(f"{name} text" for name in header)
+        env = {**os.environ, "PGPASSWORD": self.password}
+        psql: list[str | Path] = [self.bin_dir / "psql", "-v", "ON_ERROR_STOP=1", "-q"]
+        psql += ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", dbname]
+        statements = (
+            f"CREATE SCHEMA IF NOT EXISTS {schema}",
+            f"CREATE TABLE {table} ({columns})",
+            f"\\copy {table} FROM '{csv_file}' (FORMAT csv, HEADER true)",
+        )
+        for statement in statements:
+            run([*psql, "-c", statement], Path.cwd(), env)
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
@@ -270,6 +292,11 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def uses_postgres(answers: dict[str, Any]) -> bool:
+    """Whether the project reads from or loads into PostgreSQL."""
+    return "postgres" in answers["destinations"] or "postgres" in answers["sources"]
+
+
 @pytest.fixture(scope="module", params=list(COMBINATIONS), ids=str)
 def project(
     request: pytest.FixtureRequest,
@@ -281,12 +308,20 @@ def project(
     path = render(template_src, tmp_path_factory.mktemp(request.param) / "project", **data)
     env = project_env(isolated_env)
     answers = read_answers(path)
-    if "postgres" in answers["destinations"]:
+    if uses_postgres(answers):
         # The project's tests and its pipeline run use the real server: nothing is skipped.
         server: PostgresServer = request.getfixturevalue("postgres_server")
-        dsn = server.create_database(request.param.replace("-", "_"))
+        dbname = request.param.replace("-", "_")
+        dsn = server.create_database(dbname)
         env[f"{answers['env_prefix']}TEST_POSTGRES_DSN"] = dsn
-        env[f"{answers['env_prefix']}POSTGRES_DSN"] = dsn
+        if "postgres" in answers["destinations"]:
+            env[f"{answers['env_prefix']}POSTGRES_DSN"] = dsn
+        if "postgres" in answers["sources"]:
+            # The sample run reads the table the configuration names, seeded from the sample.
+            dataset = answers["dataset_name"]
+            sample = path / "data" / "sample" / f"{dataset}.csv"
+            server.seed_table(dbname, f"raw.{dataset}", sample)
+            env[f"{answers['env_prefix']}SOURCE_POSTGRES_DSN"] = dsn
     api = None
     if "rest_api" in answers["sources"]:
         # The pipeline run reads the REST API dataset from a local server serving the sample.
@@ -335,7 +370,7 @@ def test_make_typecheck(synced: Project) -> None:
 
 def test_make_test_with_coverage_gate(synced: Project) -> None:
     output = synced.run("make", "test", timeout=1500)
-    if "postgres" in synced.answers["destinations"] or "rest_api" in synced.answers["sources"]:
+    if uses_postgres(synced.answers) or "rest_api" in synced.answers["sources"]:
         skipped = [line for line in output.splitlines() if line.startswith("SKIPPED")]
         assert not skipped, "tests skipped although every service was given:\n" + output
 

@@ -89,6 +89,7 @@ BAD: list[Case] = [
     ),
     *cases("copyright_year", "four-digit year", "", "26", "1899", "2100", "MMXXVI", "20261"),
     *cases("sources", "at least one source", []),
+    *cases("sources", "must not include both files and postgres", ["files", "postgres"]),
     *cases(
         "dataset_name",
         "lowercase identifier of at most 40 characters",
@@ -164,10 +165,11 @@ GOOD: list[Case] = [
     Case("max_invalid_pct", 0, ""),
     Case("env_prefix", "X_", ""),
     Case("kubernetes", True, ""),
+    Case("ci_provider", "gitlab", ""),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes"}
+PAIR_VALIDATED = {"kubernetes", "ci_provider"}
 
 
 def case_id(case: Case) -> str:
@@ -232,6 +234,15 @@ def test_an_api_source_without_the_files_source_is_rejected(
     with pytest.raises(ValueError, match="Validation error for question 'sources'") as caught:
         render(template_src, tmp_path / "p", sources=["rest_api"])
     assert "sources must include files with rest_api" in str(caught.value)
+    assert not (tmp_path / "p").exists()
+
+
+def test_gitlab_ci_and_the_postgres_source_are_rejected_together(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ci_provider'") as caught:
+        render(template_src, tmp_path / "p", sources=["postgres"], ci_provider="gitlab")
+    assert "ci_provider must not be gitlab with the postgres source" in str(caught.value)
     assert not (tmp_path / "p").exists()
 
 

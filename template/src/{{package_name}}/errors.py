@@ -36,7 +36,7 @@ class SourceError(PipelineError):
 
 
 class SchemaMismatchError(SourceError):
-    """A source's columns differ from the columns declared in the schema."""
+    """A source's columns (a file's header, a table's) differ from those declared in the schema."""
 
     def __init__(self, path: Path | str, missing: Sequence[str], unexpected: Sequence[str]) -> None:
         """Describe the difference between ``path``'s columns and the declared schema.
