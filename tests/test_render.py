@@ -76,7 +76,7 @@ def supported(answers: Answers) -> bool:
         return False
     if "files" in sources and "postgres" in sources:
         return False  # several sources with postgres are rejected by the validator, for now
-    if answers.get("ci_provider") == "gitlab" and "postgres" in sources:
+    if answers.get("ci_provider") == "gitlab" and {"postgres", "rest_api"} & set(sources):
         return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False

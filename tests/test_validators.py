@@ -303,3 +303,12 @@ def test_all_choice_values_are_distinct() -> None:
         default = questions()[question].get("default")
         for item in default if isinstance(default, list) else [default]:
             assert item in values, f"default of {question} is not one of its choices"
+
+
+def test_gitlab_ci_and_the_rest_api_source_are_rejected_together(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ci_provider'") as caught:
+        render(template_src, tmp_path / "p", sources=["files", "rest_api"], ci_provider="gitlab")
+    assert "ci_provider must not be gitlab with the rest_api source" in str(caught.value)
+    assert not (tmp_path / "p").exists()
