@@ -28,12 +28,6 @@ pytestmark = pytest.mark.slow
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     # One combination per other engine, each varying other answers (pairwise in spirit).
-    "polars-slack": {
-        "engine": "polars",
-        "dedupe_keep": "earliest",
-        "license": "Apache-2.0",
-        "alerting": "slack",
-    },
     "pandas-parquet-month-email": {
         "engine": "pandas",
         "destinations": ["parquet"],
@@ -64,8 +58,6 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dataset_name": "sales",
         "license": "MIT",
     },
-    # PostgreSQL as a destination, next to Parquet and alone, against a real server.
-    "duckdb-postgres": {"destinations": ["parquet", "postgres"]},
     # Airflow: the DAG imports, and `dag.test()` runs it on the sample, with no server.
     "airflow-duckdb": {
         "engine": "duckdb",
@@ -79,7 +71,9 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "engine": "pandas",
         "sources": ["files", "rest_api"],
         "destinations": ["parquet", "duckdb"],
+        "license": "Apache-2.0",
     },
+    # PostgreSQL as the only destination, against a real server.
     "pandas-postgres-only": {
         "engine": "pandas",
         "destinations": ["postgres"],
