@@ -106,8 +106,10 @@ COMPONENTS: dict[str, dict[str, Component]] = {
     "sources": {
         "files": Component(
             label="Files",
-            diagram_node="CSV / Parquet files",
-            notes="Local files or globs, read lazily with the declared schema.",
+            dependencies=("s3fs>=2025.3,<2028",),
+            diagram_node="CSV / Parquet / JSON Lines files",
+            notes="CSV, Parquet or JSON Lines files, read with the declared schema.",
+            extras={"gcs": ("gcsfs>=2025.3,<2028",), "azure": ("adlfs>=2024.12,<2028",)},
         ),
     },
     "destinations": {
@@ -290,6 +292,18 @@ def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
     return sorted(deps, key=requirement_name)
 
 
+def optional_dependencies(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The extras of the chosen components (``pip install project[gcs]``), sorted."""
+    extras: dict[str, set[str]] = {}
+    for question, registry in COMPONENTS.items():
+        for name in as_list(answers.get(question)):
+            component = registry.get(name)
+            if component is not None:
+                for extra, deps in component.extras.items():
+                    extras.setdefault(extra, set()).update(deps)
+    return {extra: sorted(deps, key=requirement_name) for extra, deps in sorted(extras.items())}
+
+
 def pipeline_diagram(answers: Mapping[str, Any]) -> str:
     """Mermaid flowchart of the generated pipeline: sources, stages, destinations."""
     dataset = str(answers.get("dataset_name") or "dataset")
@@ -351,6 +365,7 @@ class DerivedContext(ContextHook):
         """Add the component flags and the dependency list to ``context``."""
         context.update(component_flags(context))
         context["runtime_dependencies"] = runtime_dependencies(context)
+        context["optional_dependencies"] = optional_dependencies(context)
 
 
 class DataMaxFilters(Extension):

@@ -38,7 +38,7 @@ class SourceError(PipelineError):
 class SchemaMismatchError(SourceError):
     """A source file's columns differ from the columns declared in the schema."""
 
-    def __init__(self, path: Path, missing: Sequence[str], unexpected: Sequence[str]) -> None:
+    def __init__(self, path: Path | str, missing: Sequence[str], unexpected: Sequence[str]) -> None:
         """Describe the difference between ``path``'s header and the declared schema."""
         self.path = path
         self.missing = tuple(missing)
