@@ -38,9 +38,11 @@ class Component:
     dependencies: tuple[str, ...] = ()
     diagram_node: str = ""
     notes: str = ""
+    # Optional extras of the generated package (``pip install project[gcs]``).
+    extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Dependency groups of the generated pyproject (name -> requirements), for what the
     # project's tests and type checks need but its runtime does not.
-    extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # Runtime dependencies are pinned to a compatible range here; the generated
@@ -108,8 +110,10 @@ COMPONENTS: dict[str, dict[str, Component]] = {
     "sources": {
         "files": Component(
             label="Files",
-            diagram_node="CSV / Parquet files",
-            notes="Local files or globs, read lazily with the declared schema.",
+            dependencies=("s3fs>=2025.3,<2028",),
+            diagram_node="CSV / Parquet / JSON Lines files",
+            notes="CSV, Parquet or JSON Lines files, read with the declared schema.",
+            extras={"gcs": ("gcsfs>=2025.3,<2028",), "azure": ("adlfs>=2024.12,<2028",)},
         ),
         "rest_api": Component(
             label="REST API",
@@ -123,7 +127,13 @@ COMPONENTS: dict[str, dict[str, Component]] = {
         ),
         "postgres": Component(
             label="PostgreSQL",
-            dependencies=("psycopg[binary]>=3.2,<4", "pyarrow>=20,<27", "sqlalchemy>=2.0.36,<3"),
+            # fsspec: the landed parts are read by the engine's file reader (storage.py).
+            dependencies=(
+                "fsspec>=2025.3,<2028",
+                "psycopg[binary]>=3.2,<4",
+                "pyarrow>=20,<27",
+                "sqlalchemy>=2.0.36,<3",
+            ),
             diagram_node="PostgreSQL table",
             notes=(
                 "A PostgreSQL table read with SQLAlchemy through a server-side cursor, "
@@ -182,7 +192,7 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             ),
             # Airflow's own environment provides Airflow: the package does not depend on it;
             # the project's tests and type checks do.
-            extras={"airflow": ("apache-airflow>=3.1,<4",)},
+            groups={"airflow": ("apache-airflow>=3.1,<4",)},
         ),
     },
     "metrics": {
@@ -367,9 +377,21 @@ def dependency_groups(answers: Mapping[str, Any]) -> dict[str, list[str]]:
         for name in as_list(answers.get(question)):
             component = registry.get(name)
             if component is not None:
-                for group, deps in component.extras.items():
+                for group, deps in component.groups.items():
                     groups.setdefault(group, set()).update(deps)
     return {group: sorted(deps, key=requirement_name) for group, deps in sorted(groups.items())}
+
+
+def optional_dependencies(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The extras of the chosen components (``pip install project[gcs]``), sorted."""
+    extras: dict[str, set[str]] = {}
+    for question, registry in COMPONENTS.items():
+        for name in as_list(answers.get(question)):
+            component = registry.get(name)
+            if component is not None:
+                for extra, deps in component.extras.items():
+                    extras.setdefault(extra, set()).update(deps)
+    return {extra: sorted(deps, key=requirement_name) for extra, deps in sorted(extras.items())}
 
 
 def pipeline_diagram(answers: Mapping[str, Any]) -> str:
@@ -434,6 +456,7 @@ class DerivedContext(ContextHook):
         context.update(component_flags(context))
         context["runtime_dependencies"] = runtime_dependencies(context)
         context["dependency_groups"] = dependency_groups(context)
+        context["optional_dependencies"] = optional_dependencies(context)
         context["dataset_names"] = dataset_names(context)
         context["pii_sample"] = pii_sample(context)
 

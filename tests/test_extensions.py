@@ -297,6 +297,13 @@ def test_duckdb_dependency_follows_destinations() -> None:
     assert "duckdb" not in names(["parquet"])
 
 
+def test_optional_dependencies_are_the_extras_of_the_chosen_components() -> None:
+    extras = dm.optional_dependencies({"sources": ["files"], "engine": "duckdb"})
+
+    assert extras == {"azure": ["adlfs>=2024.12,<2028"], "gcs": ["gcsfs>=2025.3,<2028"]}
+    assert dm.optional_dependencies({"sources": [], "engine": "duckdb"}) == {}
+
+
 def test_dependencies_sorted_unique_and_bounded() -> None:
     every_choice = {
         question: list(registry) if question in MULTISELECT else next(iter(registry))

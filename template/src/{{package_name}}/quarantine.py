@@ -12,30 +12,41 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePath
+from typing import IO, TYPE_CHECKING
 
 from .atomic import publish_file, temporary_sibling
 from .errors import DestinationError
 from .retry import retry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-    from pathlib import Path
+    from collections.abc import Sequence
 
     from .config import RetryPolicy
 
 __all__ = ["batch_id", "write_quarantine"]
 
 _CHUNK = 1 << 20
+Opener = Callable[[str], AbstractContextManager[IO[bytes]]]
 
 
-def batch_id(dataset: str, paths: Sequence[Path]) -> str:
-    """A short deterministic id of ``dataset``'s input: 16 hex digits of a SHA-256."""
+def _open_local(path: str) -> IO[bytes]:
+    return Path(path).open("rb")
+
+
+def batch_id(dataset: str, paths: Sequence[Path | str], open_file: Opener = _open_local) -> str:
+    """A short deterministic id of ``dataset``'s input: 16 hex digits of a SHA-256.
+
+    ``open_file`` opens one of ``paths`` for reading as bytes; the default
+    reads local files, another reads an object store's.
+    """
     digest = hashlib.sha256(dataset.encode())
     for path in paths:
-        digest.update(b"\0" + path.name.encode() + b"\0")
-        with path.open("rb") as handle:
+        digest.update(b"\0" + PurePath(path).name.encode() + b"\0")
+        with open_file(str(path)) as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
     return digest.hexdigest()[:16]

@@ -1,5 +1,5 @@
 # mypy: disable-error-code="import-untyped, no-untyped-call"
-"""Read CSV or Parquet files, one path or a glob, as raw strings into a Dask DataFrame.
+"""Read CSV, Parquet or JSON Lines files, local or remote, as raw strings into Dask.
 
 Every declared column is read as a pyarrow-backed string, so that a malformed
 value reaches validation (and the quarantine) instead of failing the read. A
@@ -15,12 +15,22 @@ order, so that sorting by it sorts by file name.
 
 Blocks are split at line breaks, so a quoted value with a line break must not
 straddle a block boundary: keep such files smaller than ``blocksize``.
+
+A JSON Lines file is split into blocks the same way and each line parsed as a
+JSON object; its columns are the keys of its first records. A string value is
+read as is, a missing key or null as a missing value and any other value as
+its JSON text; ``_row_number`` counts the non-blank lines. A Parquet file is
+read a row group a partition.
+
+A URL (``s3://``, ``gs://``, ``az://``) is read through fsspec (s3fs, ...) with
+the source's ``storage_options``, by the workers themselves; credentials and
+the endpoint come from the environment, see ``storage``.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
+import json
 from typing import TYPE_CHECKING, Any
 
 import dask.dataframe as dd
@@ -33,7 +43,8 @@ from dask.dataframe.io.csv import read_pandas
 
 from ..columns import ROW_NUMBER, SOURCE
 from ..errors import SchemaMismatchError, SourceError
-from ..transformers.frames import STRING, meta_of, read_parquet_partitions, to_arrow, to_series
+from ..storage import first_line, jsonl_columns, open_file, resolve
+from ..transformers.frames import STRING, arrow_to_pandas, meta_of, to_arrow, to_series
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -42,27 +53,16 @@ if TYPE_CHECKING:
 
 DEFAULT_BLOCKSIZE = "64MB"
 """Bytes of CSV per partition; each worker thread holds a few partitions in memory."""
-_GLOB_CHARACTERS = frozenset("*?[")
 
 
-def resolve_paths(source: FileSource) -> list[Path]:
+def resolve_paths(source: FileSource) -> list[str]:
     """The files ``source.path`` names, sorted; a glob may match several.
 
     Raises:
-        SourceError: No file exists at the path or matches the glob.
+        SourceError: No file exists at the path or matches the glob, or the
+            bucket does not exist.
     """
-    pattern = source.path
-    if _GLOB_CHARACTERS.isdisjoint(pattern):
-        path = Path(pattern)
-        if not path.is_file():
-            raise SourceError(f"{pattern}: source file not found")
-        return [path]
-    anchor = Path(Path(pattern).anchor or ".")
-    relative = Path(pattern).relative_to(anchor) if Path(pattern).anchor else Path(pattern)
-    files = sorted(path for path in anchor.glob(str(relative)) if path.is_file())
-    if not files:
-        raise SourceError(f"{pattern}: no source file matches the pattern")
-    return files
+    return resolve(source.path, source.storage_options)
 
 
 def extract(
@@ -82,22 +82,35 @@ def extract(
         SchemaMismatchError: A file's columns differ from the declared ones.
     """
     paths = resolve_paths(source)
-    sources = pd.CategoricalDtype(sorted(str(path) for path in paths), ordered=True)
-    read = _read_parquet if source.file_format == "parquet" else _read_csv
-    frames = [_numbered(read(path, columns, blocksize), path, columns, sources) for path in paths]
+    sources = pd.CategoricalDtype(paths, ordered=True)
+    match source.file_format:
+        case "parquet":
+            read = _read_parquet
+        case "jsonl":
+            read = _read_jsonl
+        case _:
+            read = _read_csv
+    options = dict(source.storage_options)
+    frames = [
+        _numbered(read(path, columns, blocksize, options), path, columns, sources) for path in paths
+    ]
     return frames[0] if len(frames) == 1 else dd.concat(frames)
 
 
-def _read_csv(path: Path, columns: Mapping[str, ColumnSpec], blocksize: str | int) -> dd.DataFrame:
+def _read_csv(
+    path: str, columns: Mapping[str, ColumnSpec], blocksize: str | int, options: dict[str, Any]
+) -> dd.DataFrame:
     try:
-        header = pd.read_csv(path, nrows=0, dtype=str).columns
+        with open_file(path, options) as handle:
+            header = pd.read_csv(handle, nrows=0, dtype=str).columns
         _check_columns(path, header, columns)
         # dd.read_csv's machinery (byte blocks split at line breaks, the header
         # prepended to each) with a faster block parser, see read_csv_block.
         frame: dd.DataFrame = read_pandas(
             read_csv_block,
-            str(path),
+            path,
             blocksize=blocksize,
+            storage_options=options,
             string_columns=list(header),
             dtype=STRING,
             keep_default_na=False,
@@ -105,7 +118,7 @@ def _read_csv(path: Path, columns: Mapping[str, ColumnSpec], blocksize: str | in
             skip_blank_lines=False,
         )
     except (ValueError, OSError) as exc:
-        raise SourceError(f"{path}: cannot read the header: {_first_line(exc)}") from exc
+        raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
     return frame
 
 
@@ -144,24 +157,91 @@ def read_csv_block(source: Any, *, string_columns: list[str], **options: Any) ->
 
 
 def _read_parquet(
-    path: Path, columns: Mapping[str, ColumnSpec], blocksize: str | int
+    path: str, columns: Mapping[str, ColumnSpec], blocksize: str | int, options: dict[str, Any]
 ) -> dd.DataFrame:
     del blocksize  # Parquet files are split by row group
     try:
-        _check_columns(path, pq.read_schema(path).names, columns)
-        frame = read_parquet_partitions([path], list(columns))
-    except (ValueError, OSError) as exc:
-        raise SourceError(f"{path}: cannot read the header: {_first_line(exc)}") from exc
+        with open_file(path, options) as handle:
+            schema = pq.ParquetFile(handle).schema_arrow
+            groups = pq.ParquetFile(handle).num_row_groups
+    except (ValueError, OSError) as exc:  # ArrowInvalid is a ValueError
+        raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
+    _check_columns(path, schema.names, columns)
+    names = list(columns)
+    frame: dd.DataFrame = dd.from_map(
+        read_row_group,
+        [(path, group) for group in range(max(groups, 1))],
+        columns=names,
+        options=options,
+        meta=arrow_to_pandas(schema.empty_table().select(names)),
+        label="read-parquet",
+    )
     return frame
 
 
+def read_row_group(
+    piece: tuple[str, int], columns: list[str], options: dict[str, Any]
+) -> pd.DataFrame:
+    """One row group of a Parquet file, local or remote, as a pandas partition."""
+    path, group = piece
+    with open_file(path, options) as handle:
+        parquet = pq.ParquetFile(handle)
+        if group >= parquet.num_row_groups:  # a file without rows has no row group
+            return arrow_to_pandas(parquet.schema_arrow.empty_table().select(columns))
+        return arrow_to_pandas(parquet.read_row_group(group, columns=columns))
+
+
+def _read_jsonl(
+    path: str, columns: Mapping[str, ColumnSpec], blocksize: str | int, options: dict[str, Any]
+) -> dd.DataFrame:
+    _check_columns(path, jsonl_columns(path, options), columns)
+    names = list(columns)
+    frame: dd.DataFrame = dd.read_json(
+        path,
+        lines=True,
+        blocksize=blocksize,
+        storage_options=options,
+        engine=read_jsonl_block,
+        meta=pd.DataFrame({name: pd.Series(dtype=STRING) for name in names}),
+        columns=names,
+    )
+    return frame
+
+
+def read_jsonl_block(text: io.StringIO, *, columns: list[str], **options: Any) -> pd.DataFrame:
+    """Parse one block of JSON Lines into string columns (see ``json_text``).
+
+    Raises:
+        ValueError: A line is not JSON.
+        TypeError: A line is JSON but not an object.
+    """
+    del options  # orient and lines: always records, one a line
+    values: dict[str, list[str | None]] = {name: [] for name in columns}
+    for line in text:
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if not isinstance(record, dict):
+            raise TypeError(f"not a JSON object: {line.strip()[:80]}")
+        for name, column in values.items():
+            column.append(json_text(record.get(name)))
+    return pd.DataFrame({name: pd.Series(column, dtype=STRING) for name, column in values.items()})
+
+
+def json_text(value: object) -> str | None:
+    """A JSON value as text: a string as is, null as None, anything else as its JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _numbered(
-    frame: dd.DataFrame, path: Path, columns: Mapping[str, ColumnSpec], sources: pd.CategoricalDtype
+    frame: dd.DataFrame, path: str, columns: Mapping[str, ColumnSpec], sources: pd.CategoricalDtype
 ) -> dd.DataFrame:
     """Declared columns as strings in schema order, ``_row_number`` and ``_source``."""
     names = list(columns)
-    meta = raw_partition(meta_of(frame), names, str(path), sources)
-    annotated = frame.map_partitions(raw_partition, names, str(path), sources, meta=meta)
+    meta = raw_partition(meta_of(frame), names, path, sources)
+    annotated = frame.map_partitions(raw_partition, names, path, sources, meta=meta)
     # Each partition numbers its rows 1, 1, ...; the cumulative sum runs over the file.
     numbered: dd.DataFrame = annotated.assign(**{ROW_NUMBER: annotated[ROW_NUMBER].cumsum()})
     return numbered
@@ -189,13 +269,9 @@ def _as_strings(values: pd.Series) -> pd.Series:
     return to_series(to_arrow(values).cast(pa.large_string()), values.index)
 
 
-def _check_columns(path: Path, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
+def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
     present = list(found)
     missing = [name for name in columns if name not in present]
     unexpected = [name for name in present if name not in columns]
     if missing or unexpected:
         raise SchemaMismatchError(path, missing, unexpected)
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

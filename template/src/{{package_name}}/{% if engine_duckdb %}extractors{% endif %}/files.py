@@ -1,4 +1,4 @@
-"""Read CSV or Parquet files, one path or a glob, as raw strings.
+"""Read CSV, Parquet or JSON Lines files, local or in an object store, as raw strings.
 
 Every declared column is read as a string (``VARCHAR`` CSV columns), so that a
 malformed value reaches validation (and the quarantine) instead of failing the
@@ -15,49 +15,48 @@ the read instead of changing how the file is understood. ``_row_number`` is a
 ``row_number() OVER ()`` over the file in read order, which DuckDB computes as a
 streaming window while it keeps the insertion order; the scan itself stays
 lazy: nothing but each file's header is read here.
+
+A JSON Lines file is read by ``read_json`` with every declared column as
+``VARCHAR`` (a number, boolean or nested value as its JSON text, a missing key
+as null); its columns are the keys of its first records. ``_row_number`` is
+then the line number.
+
+A URL (``s3://``, ``gs://``, ``az://``) is read through the fsspec filesystem of
+its scheme, registered on the connection (``register_filesystem``): DuckDB's
+own httpfs extension is neither needed nor downloaded. Credentials and the
+endpoint come from the environment, see ``storage``.
 """
 
 from __future__ import annotations
 
 import csv
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from ..columns import ROW_NUMBER, SOURCE
 from ..errors import SchemaMismatchError, SourceError
 from ..sql import column_list, literal, quote
+from ..storage import filesystem, first_line, is_url, jsonl_columns, open_text, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from ..config import ColumnSpec, FileSource
 
-_GLOB_CHARACTERS = frozenset("*?[")
 _CSV_DIALECT = "header = true, delim = ',', quote = '\"', escape = '\"'"
 _TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
 """How a Parquet timestamp is written as text: microseconds always shown."""
 
 
-def resolve_paths(source: FileSource) -> list[Path]:
+def resolve_paths(source: FileSource) -> list[str]:
     """The files ``source.path`` names, sorted; a glob may match several.
 
     Raises:
-        SourceError: No file exists at the path or matches the glob.
+        SourceError: No file exists at the path or matches the glob, or the
+            bucket does not exist.
     """
-    pattern = source.path
-    if _GLOB_CHARACTERS.isdisjoint(pattern):
-        path = Path(pattern)
-        if not path.is_file():
-            raise SourceError(f"{pattern}: source file not found")
-        return [path]
-    anchor = Path(Path(pattern).anchor or ".")
-    relative = Path(pattern).relative_to(anchor) if Path(pattern).anchor else Path(pattern)
-    files = sorted(path for path in anchor.glob(str(relative)) if path.is_file())
-    if not files:
-        raise SourceError(f"{pattern}: no source file matches the pattern")
-    return files
+    return resolve(source.path, source.storage_options)
 
 
 def extract(
@@ -72,37 +71,55 @@ def extract(
         SourceError: A file is missing or its header cannot be read.
         SchemaMismatchError: A file's columns differ from the declared ones.
     """
-    scan = _scan_parquet if source.file_format == "parquet" else _scan_csv
-    queries = [scan(connection, path, columns) for path in resolve_paths(source)]
+    paths = resolve_paths(source)
+    if is_url(source.path):
+        register_store(connection, source)
+    options = source.storage_options
+    match source.file_format:
+        case "parquet":
+            queries = [_scan_parquet(connection, path, columns) for path in paths]
+        case "jsonl":
+            queries = [_scan_jsonl(path, columns, options) for path in paths]
+        case _:
+            queries = [_scan_csv(path, columns, options) for path in paths]
     return connection.sql("\nUNION ALL\n".join(f"({query})" for query in queries))
 
 
-def _scan_csv(
-    connection: duckdb.DuckDBPyConnection, path: Path, columns: Mapping[str, ColumnSpec]
-) -> str:
-    del connection  # the header is read here, the rows only when the query runs
-    header = csv_header(path)
+def register_store(connection: duckdb.DuckDBPyConnection, source: FileSource) -> None:
+    """Let the connection read ``source``'s URLs through fsspec (once per scheme).
+
+    Raises:
+        SourceError: No fsspec filesystem for the scheme is installed.
+    """
+    store = filesystem(source.path, source.storage_options)
+    protocols = (store.protocol,) if isinstance(store.protocol, str) else store.protocol
+    if not connection.filesystem_is_registered(protocols[0]):
+        connection.register_filesystem(store)
+
+
+def _scan_csv(path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]) -> str:
+    header = csv_header(path, options)
     _check_columns(path, header, columns)
     types = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header) + "}"
     not_null = ", ".join(literal(name) for name in columns)
     scan = (
-        f"read_csv({literal(str(path))}, {_CSV_DIALECT}, auto_detect = false, "
+        f"read_csv({literal(path)}, {_CSV_DIALECT}, auto_detect = false, "
         f"columns = {types}, force_not_null = [{not_null}])"
     )
     return (
         f"SELECT row_number() OVER () AS {quote(ROW_NUMBER)}, {column_list(columns)}, "  # noqa: S608
-        f"{literal(str(path))} AS {quote(SOURCE)} FROM {scan}"
+        f"{literal(path)} AS {quote(SOURCE)} FROM {scan}"
     )
 
 
-def csv_header(path: Path) -> list[str]:
+def csv_header(path: str, options: Mapping[str, Any]) -> list[str]:
     """The column names of the CSV file's first record; a repeated name gets a suffix.
 
     Raises:
         SourceError: The file is empty or not UTF-8 text.
     """
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(path, options) as handle:
             header = next(csv.reader(handle), None)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
@@ -120,10 +137,23 @@ def csv_header(path: Path) -> list[str]:
     return names
 
 
+def _scan_jsonl(path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]) -> str:
+    _check_columns(path, jsonl_columns(path, options), columns)
+    types = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in columns) + "}"
+    scan = (
+        f"read_json({literal(path)}, format = 'newline_delimited', columns = {types}, "
+        "ignore_errors = false)"
+    )
+    return (
+        f"SELECT row_number() OVER () AS {quote(ROW_NUMBER)}, {column_list(columns)}, "  # noqa: S608
+        f"{literal(path)} AS {quote(SOURCE)} FROM {scan}"
+    )
+
+
 def _scan_parquet(
-    connection: duckdb.DuckDBPyConnection, path: Path, columns: Mapping[str, ColumnSpec]
+    connection: duckdb.DuckDBPyConnection, path: str, columns: Mapping[str, ColumnSpec]
 ) -> str:
-    scan = f"read_parquet({literal(str(path))}, file_row_number = true)"
+    scan = f"read_parquet({literal(path)}, file_row_number = true)"
     found = {
         name: str(kind)
         for name, kind in zip(*_describe(connection, scan, path), strict=True)
@@ -133,7 +163,7 @@ def _scan_parquet(
     texts = ", ".join(f"{_as_text(name, found[name])} AS {quote(name)}" for name in columns)
     return (
         f"SELECT file_row_number + 1 AS {quote(ROW_NUMBER)}, {texts}, "  # noqa: S608
-        f"{literal(str(path))} AS {quote(SOURCE)} FROM {scan}"
+        f"{literal(path)} AS {quote(SOURCE)} FROM {scan}"
     )
 
 
@@ -144,7 +174,7 @@ def _as_text(name: str, column_type: str) -> str:
 
 
 def _describe(
-    connection: duckdb.DuckDBPyConnection, scan: str, path: Path
+    connection: duckdb.DuckDBPyConnection, scan: str, path: str
 ) -> tuple[list[str], list[str]]:
     """The column names and types of a scan; reads only the file's header or metadata."""
     try:
@@ -154,15 +184,9 @@ def _describe(
         raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
 
 
-def _check_columns(path: Path, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
+def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
     present = list(found)
     missing = [name for name in columns if name not in present]
     unexpected = [name for name in present if name not in columns]
     if missing or unexpected:
         raise SchemaMismatchError(path, missing, unexpected)
-
-
-def first_line(error: Exception) -> str:
-    """The first line of an error's message (DuckDB adds context on later lines)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

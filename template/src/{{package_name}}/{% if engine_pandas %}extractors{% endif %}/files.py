@@ -1,4 +1,4 @@
-"""Read CSV or Parquet files, one path or a glob, as raw strings.
+"""Read CSV, Parquet or JSON Lines files, local or in an object store, as raw strings.
 
 Every declared column is read as an Arrow string, so that a malformed value
 reaches validation (and the quarantine) instead of failing the read. CSV files
@@ -13,14 +13,23 @@ its file (for CSV the header is record 0, so without quoted line breaks the
 record sits on line ``_row_number + 1``), and ``_source``, the file as matched
 by the path or glob, as a categorical (one small code per row, not a copy of
 the name). Files are read in the order of their names.
+
+A JSON Lines file holds one JSON object a line; its columns are the keys of its
+first records. A string value is read as is, a number as JSON writes it, a
+boolean as ``true``/``false``, a nested value as its JSON text and a missing key
+or null as a missing value; ``_row_number`` counts the non-blank lines.
+
+A URL (``s3://``, ``gs://``, ``az://``) is opened through fsspec (s3fs, ...) with
+the source's ``storage_options``; credentials and the endpoint come from the
+environment, see ``storage``.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import warnings
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -31,34 +40,24 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 from ..columns import ROW_NUMBER, SOURCE
 from ..dtypes import INT64, STRING, arrow_series, contiguous, to_arrow
 from ..errors import SchemaMismatchError, SourceError
+from ..storage import first_line, jsonl_columns, open_file, open_text, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from ..config import ColumnSpec, FileSource
 
-_GLOB_CHARACTERS = frozenset("*?[")
 _CHUNK = 1 << 24
 
 
-def resolve_paths(source: FileSource) -> list[Path]:
+def resolve_paths(source: FileSource) -> list[str]:
     """The files ``source.path`` names, sorted; a glob may match several.
 
     Raises:
-        SourceError: No file exists at the path or matches the glob.
+        SourceError: No file exists at the path or matches the glob, or the
+            bucket does not exist.
     """
-    pattern = source.path
-    if _GLOB_CHARACTERS.isdisjoint(pattern):
-        path = Path(pattern)
-        if not path.is_file():
-            raise SourceError(f"{pattern}: source file not found")
-        return [path]
-    anchor = Path(Path(pattern).anchor or ".")
-    relative = Path(pattern).relative_to(anchor) if Path(pattern).anchor else Path(pattern)
-    files = sorted(path for path in anchor.glob(str(relative)) if path.is_file())
-    if not files:
-        raise SourceError(f"{pattern}: no source file matches the pattern")
-    return files
+    return resolve(source.path, source.storage_options)
 
 
 def extract(source: FileSource, columns: Mapping[str, ColumnSpec]) -> pd.DataFrame:
@@ -72,15 +71,21 @@ def extract(source: FileSource, columns: Mapping[str, ColumnSpec]) -> pd.DataFra
         SourceError: A file is missing, unreadable or malformed.
         SchemaMismatchError: A file's columns differ from the declared ones.
     """
-    read = _read_parquet if source.file_format == "parquet" else _read_csv
-    files = sorted(resolve_paths(source), key=str)
-    frames = [read(path, columns) for path in files]
+    match source.file_format:
+        case "parquet":
+            read = _read_parquet
+        case "jsonl":
+            read = _read_jsonl
+        case _:
+            read = _read_csv
+    files = resolve_paths(source)
+    frames = [read(path, columns, source.storage_options) for path in files]
     lengths = [len(frame) for frame in frames]
     raw = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     row_numbers = np.concatenate([np.arange(1, length + 1, dtype=np.int64) for length in lengths])
     sources = pd.Categorical.from_codes(
         np.repeat(np.arange(len(files), dtype=np.int32), lengths),
-        categories=pd.Index([str(path) for path in files]),
+        categories=pd.Index(files),
     )
     return pd.DataFrame(
         {
@@ -93,47 +98,56 @@ def extract(source: FileSource, columns: Mapping[str, ColumnSpec]) -> pd.DataFra
     )
 
 
-def _read_csv(path: Path, columns: Mapping[str, ColumnSpec]) -> pd.DataFrame:
+def _read_csv(
+    path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]
+) -> pd.DataFrame:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with open_text(path, options) as handle:
             header = next(csv.reader(handle), None)
     except (OSError, ValueError, csv.Error) as exc:
-        raise SourceError(f"{path}: cannot read the header: {_first_line(exc)}") from exc
+        raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
     if header is None:
         raise SourceError(f"{path}: cannot read the header: the file is empty")
     _check_columns(path, header, columns)
-    if not _quotes_balanced(path):  # Arrow would read on to the end of the file
+    if not _quotes_balanced(path, options):  # Arrow would read on to the end of the file
         raise SourceError(f"{path}: cannot read the file: a quoted field is never closed")
     try:
-        return _read_strings(path, "pyarrow")
+        return _read_strings(path, options, "pyarrow")
     except ValueError:  # ParserError included
         pass  # short rows, or worse: the C reader pads short rows and names what is worse
     with warnings.catch_warnings():
         # A row longer than the header would silently lose its extra fields.
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
-            return _read_strings(path, "c")
+            return _read_strings(path, options, "c")
         except (OSError, ValueError, pd.errors.ParserWarning) as exc:
-            raise SourceError(f"{path}: cannot read the file: {_first_line(exc)}") from exc
+            raise SourceError(f"{path}: cannot read the file: {first_line(exc)}") from exc
 
 
-def _quotes_balanced(path: Path) -> bool:
+def _quotes_balanced(path: str, options: Mapping[str, Any]) -> bool:
     """Whether ``path`` holds an even number of quote characters, as well-formed CSV does.
 
     A truncated file often ends inside a quoted field; Arrow's reader would
     take the rest of the file as that field's value instead of failing.
     """
     count = 0
-    with path.open("rb") as handle:
+    with open_file(path, options) as handle:
         while chunk := handle.read(_CHUNK):
             count += chunk.count(b'"')
     return count % 2 == 0
 
 
-def _read_strings(path: Path, engine: Literal["pyarrow", "c"]) -> pd.DataFrame:
+def _read_strings(
+    path: str, options: Mapping[str, Any], engine: Literal["pyarrow", "c"]
+) -> pd.DataFrame:
     """Every field as an Arrow string, empty fields and blank lines included."""
+    with open_file(path, options) as handle:
+        return _parse_csv(handle, engine)
+
+
+def _parse_csv(handle: IO[bytes], engine: Literal["pyarrow", "c"]) -> pd.DataFrame:
     return pd.read_csv(
-        path,
+        handle,
         engine=engine,
         dtype=STRING,
         dtype_backend="pyarrow",
@@ -144,17 +158,49 @@ def _read_strings(path: Path, engine: Literal["pyarrow", "c"]) -> pd.DataFrame:
     )
 
 
-def _read_parquet(path: Path, columns: Mapping[str, ColumnSpec]) -> pd.DataFrame:
+def _read_parquet(
+    path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]
+) -> pd.DataFrame:
+    with open_file(path, options) as handle:
+        try:
+            names = pq.read_schema(handle).names
+        except (OSError, pa.ArrowException) as exc:
+            raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
+        _check_columns(path, names, columns)
+        try:
+            frame = pd.read_parquet(handle, columns=list(columns), dtype_backend="pyarrow")
+        except (OSError, pa.ArrowException) as exc:
+            raise SourceError(f"{path}: cannot read the file: {first_line(exc)}") from exc
+    return pd.DataFrame({name: as_text(frame[name]) for name in columns})
+
+
+def _read_jsonl(
+    path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]
+) -> pd.DataFrame:
+    _check_columns(path, jsonl_columns(path, options), columns)
+    values: dict[str, list[str | None]] = {name: [] for name in columns}
+    number = 0
     try:
-        names = pq.read_schema(path).names
-    except (OSError, pa.ArrowException) as exc:
-        raise SourceError(f"{path}: cannot read the header: {_first_line(exc)}") from exc
-    _check_columns(path, names, columns)
-    try:
-        frame = pd.read_parquet(path, columns=list(columns), dtype_backend="pyarrow")
-        return pd.DataFrame({name: as_text(frame[name]) for name in columns})
-    except (OSError, pa.ArrowException) as exc:
-        raise SourceError(f"{path}: cannot read the file: {_first_line(exc)}") from exc
+        with open_file(path, options) as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                number += 1
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise SourceError(f"{path}: record {number} is not a JSON object")
+                for name, column in values.items():
+                    column.append(json_text(record.get(name)))
+    except (OSError, ValueError) as exc:  # JSONDecodeError included
+        raise SourceError(f"{path}: cannot read record {number}: {first_line(exc)}") from exc
+    return pd.DataFrame({name: pd.Series(column, dtype=STRING) for name, column in values.items()})
+
+
+def json_text(value: object) -> str | None:
+    """A JSON value as text: a string as is, null as None, anything else as its JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def as_text(values: pd.Series) -> pd.Series:
@@ -172,13 +218,9 @@ def as_text(values: pd.Series) -> pd.Series:
     return arrow_series(pc.if_else(pc.equal(data, "nan"), "NaN", data), values.index)
 
 
-def _check_columns(path: Path, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
+def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
     present = list(found)
     missing = [name for name in columns if name not in present]
     unexpected = [name for name in present if name not in columns]
     if missing or unexpected:
         raise SchemaMismatchError(path, missing, unexpected)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
