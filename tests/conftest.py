@@ -81,7 +81,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 SHARD_WEIGHTS = {
-    "project:pyspark-parquet": 4,
+    "project:pyspark-three-sources": 4,
+    "project:dask-three-sources-hour": 2,
+    "project:duckdb-pii-hash": 2,
     "tests/test_engines_equal.py": 4,
     "project:airflow-duckdb": 2,
     "tests/test_clusters.py": 2,

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.slow
 
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
-    # One combination per other engine, each varying other answers (pairwise in spirit).
+    # Each engine meets each source and each destination it supports in at least one
+    # combination below, and each source each destination (test_slow_tier_covers_every_pair).
     "pandas-parquet-month-email": {
         "engine": "pandas",
         "destinations": ["parquet"],
@@ -39,20 +40,25 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "metrics": "pushgateway",
         "alerting": "email",
     },
-    "dask-hour-noci": {
+    # Three sources at once, three datasets, into every destination.
+    "dask-three-sources-hour": {
         "engine": "dask",
+        "sources": ["files", "rest_api", "postgres"],
+        "destinations": ["parquet", "duckdb", "postgres", "delta"],
         "aggregation_grain": "hour",
         "ci_provider": "none",
         "metrics": "report",
     },
-    "pyspark-parquet": {
+    "pyspark-three-sources": {
         "engine": "pyspark",
-        "destinations": ["parquet"],
+        "sources": ["files", "rest_api", "postgres"],
+        "destinations": ["parquet", "duckdb"],
         "dedupe_keep": "earliest",
         "aggregation_grain": "month",
     },
-    "polars-duckdb-py312-json": {
+    "polars-api-duckdb-py312-json": {
         "engine": "polars",
+        "sources": ["files", "rest_api"],
         "destinations": ["duckdb"],
         "python_version": "3.12",
         "ci_provider": "none",
@@ -76,9 +82,10 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "destinations": ["parquet", "duckdb"],
         "license": "Apache-2.0",
     },
-    # PostgreSQL as the only destination, against a real server.
-    "pandas-postgres-only": {
+    # Files and a PostgreSQL table (two datasets) into PostgreSQL only, against a real server.
+    "pandas-files-postgres-to-pg": {
         "engine": "pandas",
+        "sources": ["files", "postgres"],
         "destinations": ["postgres"],
         "dataset_name": "sales",
         "docker": False,
@@ -97,9 +104,11 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "destinations": ["delta", "parquet"],
         "aggregation_grain": "hour",
     },
-    # Personal data hashed with a key from the environment, on an engine other than polars.
+    # Personal data hashed with a key from the environment, from every source, on DuckDB.
     "duckdb-pii-hash": {
         "engine": "duckdb",
+        "sources": ["files", "rest_api", "postgres"],
+        "destinations": ["postgres", "delta"],
         "data_classification": "confidential",
         "pii_protection": "hash",
         "metrics": "report",
@@ -110,16 +119,16 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "sources": ["postgres"],
         "destinations": ["postgres", "parquet"],
     },
-    # The files source on an object store: the sample as JSON Lines in a bucket of a real
-    # S3-compatible server (moto in server mode), read through a glob (test_pipeline_run_from_s3).
-    "duckdb-s3-jsonl": {
-        "engine": "duckdb",
-        "destinations": ["parquet"],
+    # S3 files into Delta: the sample as JSON Lines in a bucket of a real S3-compatible server
+    # (moto in server mode), read through a glob (test_pipeline_run_from_s3).
+    "pandas-s3-to-delta": {
+        "engine": "pandas",
+        "destinations": ["delta"],
         "metrics": "report",
         "docker": False,
     },
 }
-S3_COMBINATIONS = frozenset({"duckdb-s3-jsonl"})
+S3_COMBINATIONS = frozenset({"pandas-s3-to-delta"})
 UPLOAD_SAMPLE_AS_JSONL = """
 import csv, json, sys
 import s3fs

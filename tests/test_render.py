@@ -74,8 +74,6 @@ def supported(answers: Answers) -> bool:
     sources = answers.get("sources") or ["files"]
     if "rest_api" in sources and "files" not in sources:
         return False
-    if "files" in sources and "postgres" in sources:
-        return False  # several sources with postgres are rejected by the validator, for now
     if answers.get("ci_provider") == "gitlab" and {"postgres", "rest_api"} & set(sources):
         return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):

@@ -89,7 +89,7 @@ BAD: list[Case] = [
     ),
     *cases("copyright_year", "four-digit year", "", "26", "1899", "2100", "MMXXVI", "20261"),
     *cases("sources", "at least one source", []),
-    *cases("sources", "must not include both files and postgres", ["files", "postgres"]),
+    *cases("sources", "must include files with rest_api", ["rest_api"], ["rest_api", "postgres"]),
     *cases(
         "dataset_name",
         "lowercase identifier of at most 40 characters",
