@@ -139,6 +139,15 @@ store = s3fs.S3FileSystem()
 store.mkdir(url.split("/")[2])
 store.pipe_file(url, "\\n".join(lines).encode())
 """
+MAKE_BUCKET = "import s3fs, sys; s3fs.S3FileSystem().mkdir(sys.argv[1])"
+COUNT_DELTA_KEYS = """
+import sys
+import pyarrow.compute as pc
+from deltalake import DeltaTable
+table = DeltaTable(sys.argv[1])
+rows = table.to_pyarrow_table()
+print(rows.num_rows, len(pc.unique(rows.column(0))), table.version())
+"""
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.
 PYENV_FALLBACK = {"3.12": "3.12.1:3.11.7", "3.11": "3.11.7:3.12.1"}
@@ -542,11 +551,23 @@ def test_pipeline_run_from_s3(synced: Project, request: pytest.FixtureRequest) -
             "kind": "files",
             "path": f"s3://landing/{dataset}/*.jsonl",
         }
+        if "delta" in config["destinations"]:
+            # The Delta tables in a bucket of the same server, written by the Delta Lake library.
+            config["destinations"]["delta"]["path"] = "s3://lake/delta"
+            env["AWS_ALLOW_HTTP"] = "true"
+            run(["uv", "run", "python", "-c", MAKE_BUCKET, "lake"], synced.path, env)
         s3_config = synced.path / "config" / "s3.yml"
         s3_config.write_text(yaml.safe_dump(config, sort_keys=False))
         command = ["uv", "run", synced.package, "run", "--config", str(s3_config)]
-        output = run(command, synced.path, env).stdout
-        check_run_report(synced, output)
+        for _ in range(2):  # the second load merges the same rows: each key stays once
+            output = run(command, synced.path, env).stdout
+            check_run_report(synced, output)
+        if "delta" in config["destinations"]:
+            table = f"s3://lake/delta/{config['datasets'][0]['name']}"
+            counted = run(["uv", "run", "python", "-c", COUNT_DELTA_KEYS, table], synced.path, env)
+            rows, keys, version = map(int, counted.stdout.split())
+            assert (rows, version) == (keys, 1), counted.stdout
+            assert f"({rows} rows)" in output, output
     finally:
         server.terminate()
         server.wait(timeout=30)
