@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from pathlib import Path
 
 UNEXPECTED_EXIT_CODE = 1
@@ -52,6 +52,20 @@ class SchemaMismatchError(SourceError):
         if self.unexpected:
             parts.append(f"unexpected columns {', '.join(self.unexpected)}")
         super().__init__(f"{path}: columns do not match the schema: {'; '.join(parts)}")
+
+    @classmethod
+    def check(cls, path: Path | str, found: Iterable[str], declared: Iterable[str]) -> None:
+        """Raise when the columns ``found`` at ``path`` are not exactly the ``declared`` ones.
+
+        Raises:
+            SchemaMismatchError: A declared column is missing, or one is not declared.
+        """
+        present = list(found)
+        expected = list(declared)
+        missing = [name for name in expected if name not in present]
+        unexpected = [name for name in present if name not in expected]
+        if missing or unexpected:
+            raise cls(path, missing, unexpected)
 
 
 class ValidationThresholdError(PipelineError):

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from fsspec.core import OpenFile  # type: ignore[import-untyped, unused-ignore]
 
+    from .config import FileSource
+
 GLOB_CHARACTERS = frozenset("*?[")
 JSONL_SAMPLE_RECORDS = 1000
 """Records of a JSON Lines file whose keys make its columns (a file has no header)."""
@@ -65,6 +67,16 @@ def resolve(path: str, options: Mapping[str, Any]) -> list[str]:
     if GLOB_CHARACTERS.isdisjoint(path):
         raise SourceError(f"{path}: source file not found")
     raise SourceError(f"{path}: no source file matches the pattern")
+
+
+def resolve_paths(source: FileSource) -> list[str]:
+    """The files ``source.path`` names, sorted; a glob may match several.
+
+    Raises:
+        SourceError: No file exists at the path or matches the glob, or the
+            bucket does not exist.
+    """
+    return resolve(source.path, source.storage_options)
 
 
 def open_file(path: str, options: Mapping[str, Any]) -> OpenFile:

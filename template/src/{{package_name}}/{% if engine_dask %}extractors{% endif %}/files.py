@@ -43,26 +43,16 @@ from dask.dataframe.io.csv import read_pandas
 
 from ..columns import ROW_NUMBER, SOURCE
 from ..errors import SchemaMismatchError, SourceError
-from ..storage import first_line, jsonl_columns, open_file, resolve
+from ..storage import first_line, jsonl_columns, open_file, resolve_paths
 from ..transformers.frames import STRING, arrow_to_pandas, meta_of, to_arrow, to_series
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from ..config import ColumnSpec, FileSource
 
 DEFAULT_BLOCKSIZE = "64MB"
 """Bytes of CSV per partition; each worker thread holds a few partitions in memory."""
-
-
-def resolve_paths(source: FileSource) -> list[str]:
-    """The files ``source.path`` names, sorted; a glob may match several.
-
-    Raises:
-        SourceError: No file exists at the path or matches the glob, or the
-            bucket does not exist.
-    """
-    return resolve(source.path, source.storage_options)
 
 
 def extract(
@@ -103,7 +93,7 @@ def _read_csv(
     try:
         with open_file(path, options) as handle:
             header = pd.read_csv(handle, nrows=0, dtype=str).columns
-        _check_columns(path, header, columns)
+        SchemaMismatchError.check(path, header, columns)
         # dd.read_csv's machinery (byte blocks split at line breaks, the header
         # prepended to each) with a faster block parser, see read_csv_block.
         frame: dd.DataFrame = read_pandas(
@@ -166,7 +156,7 @@ def _read_parquet(
             groups = pq.ParquetFile(handle).num_row_groups
     except (ValueError, OSError) as exc:  # ArrowInvalid is a ValueError
         raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
-    _check_columns(path, schema.names, columns)
+    SchemaMismatchError.check(path, schema.names, columns)
     names = list(columns)
     frame: dd.DataFrame = dd.from_map(
         read_row_group,
@@ -194,7 +184,7 @@ def read_row_group(
 def _read_jsonl(
     path: str, columns: Mapping[str, ColumnSpec], blocksize: str | int, options: dict[str, Any]
 ) -> dd.DataFrame:
-    _check_columns(path, jsonl_columns(path, options), columns)
+    SchemaMismatchError.check(path, jsonl_columns(path, options), columns)
     names = list(columns)
     frame: dd.DataFrame = dd.read_json(
         path,
@@ -267,11 +257,3 @@ def _as_strings(values: pd.Series) -> pd.Series:
     if values.dtype == STRING:
         return values
     return to_series(to_arrow(values).cast(pa.large_string()), values.index)
-
-
-def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
-    present = list(found)
-    missing = [name for name in columns if name not in present]
-    unexpected = [name for name in present if name not in columns]
-    if missing or unexpected:
-        raise SchemaMismatchError(path, missing, unexpected)

@@ -37,26 +37,16 @@ import duckdb
 from ..columns import ROW_NUMBER, SOURCE
 from ..errors import SchemaMismatchError, SourceError
 from ..sql import column_list, literal, quote
-from ..storage import filesystem, first_line, is_url, jsonl_columns, open_text, resolve
+from ..storage import filesystem, first_line, is_url, jsonl_columns, open_text, resolve_paths
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from ..config import ColumnSpec, FileSource
 
 _CSV_DIALECT = "header = true, delim = ',', quote = '\"', escape = '\"'"
 _TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
 """How a Parquet timestamp is written as text: microseconds always shown."""
-
-
-def resolve_paths(source: FileSource) -> list[str]:
-    """The files ``source.path`` names, sorted; a glob may match several.
-
-    Raises:
-        SourceError: No file exists at the path or matches the glob, or the
-            bucket does not exist.
-    """
-    return resolve(source.path, source.storage_options)
 
 
 def extract(
@@ -99,7 +89,7 @@ def register_store(connection: duckdb.DuckDBPyConnection, source: FileSource) ->
 
 def _scan_csv(path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]) -> str:
     header = csv_header(path, options)
-    _check_columns(path, header, columns)
+    SchemaMismatchError.check(path, header, columns)
     types = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header) + "}"
     not_null = ", ".join(literal(name) for name in columns)
     scan = (
@@ -138,7 +128,7 @@ def csv_header(path: str, options: Mapping[str, Any]) -> list[str]:
 
 
 def _scan_jsonl(path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]) -> str:
-    _check_columns(path, jsonl_columns(path, options), columns)
+    SchemaMismatchError.check(path, jsonl_columns(path, options), columns)
     types = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in columns) + "}"
     scan = (
         f"read_json({literal(path)}, format = 'newline_delimited', columns = {types}, "
@@ -159,7 +149,7 @@ def _scan_parquet(
         for name, kind in zip(*_describe(connection, scan, path), strict=True)
         if name != "file_row_number"
     }
-    _check_columns(path, found, columns)
+    SchemaMismatchError.check(path, found, columns)
     texts = ", ".join(f"{_as_text(name, found[name])} AS {quote(name)}" for name in columns)
     return (
         f"SELECT file_row_number + 1 AS {quote(ROW_NUMBER)}, {texts}, "  # noqa: S608
@@ -182,11 +172,3 @@ def _describe(
         return relation.columns, [str(kind) for kind in relation.types]
     except duckdb.Error as exc:
         raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
-
-
-def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
-    present = list(found)
-    missing = [name for name in columns if name not in present]
-    unexpected = [name for name in present if name not in columns]
-    if missing or unexpected:
-        raise SchemaMismatchError(path, missing, unexpected)

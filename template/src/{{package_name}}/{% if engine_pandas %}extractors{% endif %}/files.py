@@ -40,24 +40,14 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 from ..columns import ROW_NUMBER, SOURCE
 from ..dtypes import INT64, STRING, arrow_series, contiguous, to_arrow
 from ..errors import SchemaMismatchError, SourceError
-from ..storage import first_line, jsonl_columns, open_file, open_text, resolve
+from ..storage import first_line, jsonl_columns, open_file, open_text, resolve_paths
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from ..config import ColumnSpec, FileSource
 
 _CHUNK = 1 << 24
-
-
-def resolve_paths(source: FileSource) -> list[str]:
-    """The files ``source.path`` names, sorted; a glob may match several.
-
-    Raises:
-        SourceError: No file exists at the path or matches the glob, or the
-            bucket does not exist.
-    """
-    return resolve(source.path, source.storage_options)
 
 
 def extract(source: FileSource, columns: Mapping[str, ColumnSpec]) -> pd.DataFrame:
@@ -108,7 +98,7 @@ def _read_csv(
         raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
     if header is None:
         raise SourceError(f"{path}: cannot read the header: the file is empty")
-    _check_columns(path, header, columns)
+    SchemaMismatchError.check(path, header, columns)
     if not _quotes_balanced(path, options):  # Arrow would read on to the end of the file
         raise SourceError(f"{path}: cannot read the file: a quoted field is never closed")
     try:
@@ -166,7 +156,7 @@ def _read_parquet(
             names = pq.read_schema(handle).names
         except (OSError, pa.ArrowException) as exc:
             raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
-        _check_columns(path, names, columns)
+        SchemaMismatchError.check(path, names, columns)
         try:
             frame = pd.read_parquet(handle, columns=list(columns), dtype_backend="pyarrow")
         except (OSError, pa.ArrowException) as exc:
@@ -177,7 +167,7 @@ def _read_parquet(
 def _read_jsonl(
     path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str, Any]
 ) -> pd.DataFrame:
-    _check_columns(path, jsonl_columns(path, options), columns)
+    SchemaMismatchError.check(path, jsonl_columns(path, options), columns)
     values: dict[str, list[str | None]] = {name: [] for name in columns}
     number = 0
     try:
@@ -216,11 +206,3 @@ def as_text(values: pd.Series) -> pd.Series:
     whole = pc.match_substring_regex(data, r"^-?[0-9]+$")
     data = pc.if_else(whole, pc.binary_join_element_wise(data, ".0", ""), data)
     return arrow_series(pc.if_else(pc.equal(data, "nan"), "NaN", data), values.index)
-
-
-def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
-    present = list(found)
-    missing = [name for name in columns if name not in present]
-    unexpected = [name for name in present if name not in columns]
-    if missing or unexpected:
-        raise SchemaMismatchError(path, missing, unexpected)

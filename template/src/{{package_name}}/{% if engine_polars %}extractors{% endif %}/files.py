@@ -25,7 +25,7 @@ from ..errors import SchemaMismatchError, SourceError
 from ..storage import first_line, jsonl_columns, resolve
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from ..config import ColumnSpec, FileSource
 
@@ -89,7 +89,7 @@ def _scan_ndjson(
     path: str, columns: Mapping[str, ColumnSpec], options: dict[str, Any] | None
 ) -> pl.LazyFrame:
     """One JSON object a line; numbers, booleans and nested values are read as their text."""
-    _check_columns(path, jsonl_columns(path, {}), columns)
+    SchemaMismatchError.check(path, jsonl_columns(path, {}), columns)
     frame = pl.scan_ndjson(
         path,
         schema=dict.fromkeys(columns, pl.String),
@@ -105,17 +105,9 @@ def _select(frame: pl.LazyFrame, path: str, columns: Mapping[str, ColumnSpec]) -
         names = frame.collect_schema().names()
     except pl.exceptions.PolarsError as exc:
         raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
-    _check_columns(path, (name for name in names if name != ROW_NUMBER), columns)
+    SchemaMismatchError.check(path, (name for name in names if name != ROW_NUMBER), columns)
     return frame.select(
         pl.col(ROW_NUMBER).cast(pl.Int64),
         *(pl.col(name).cast(pl.String) for name in columns),
         pl.lit(path).alias(SOURCE),
     )
-
-
-def _check_columns(path: str, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
-    present = list(found)
-    missing = [name for name in columns if name not in present]
-    unexpected = [name for name in present if name not in columns]
-    if missing or unexpected:
-        raise SchemaMismatchError(path, missing, unexpected)

@@ -38,7 +38,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from ..errors import SchemaMismatchError, SourceError
-from ..storage import filesystem, first_line, is_url, jsonl_columns, resolve
+from ..storage import filesystem, first_line, is_url, jsonl_columns, resolve_paths
 from .numbering import BLOCK, FILE, MALFORMED, POSITION, Extraction, SourceFile
 
 if TYPE_CHECKING:
@@ -58,16 +58,6 @@ _CSV_OPTIONS = {
 TOO_MANY_FIELDS = "it has more fields than the header"
 UNBALANCED_QUOTE = "it has an unbalanced quote (quoted line breaks are not supported)"
 NOT_AN_OBJECT = "it is not a JSON object"
-
-
-def resolve_paths(source: FileSource) -> list[str]:
-    """The files ``source.path`` names, sorted; a glob may match several.
-
-    Raises:
-        SourceError: No file exists at the path or matches the glob, or the
-            bucket does not exist.
-    """
-    return resolve(source.path, source.storage_options)
 
 
 def extract(
@@ -127,7 +117,7 @@ def _read_csv(
     groups: dict[tuple[str, ...], list[Path]] = {}
     for path in paths:
         header = _csv_header(path)
-        _check_columns(path, header, columns)
+        SchemaMismatchError.check(path, header, columns)
         groups.setdefault(header, []).append(path)
     frames = [_read_lines(spark, header, group, columns) for header, group in groups.items()]
     frame = frames[0]
@@ -180,7 +170,7 @@ def _read_jsonl(
     spark: SparkSession, paths: Sequence[Path], columns: Mapping[str, ColumnSpec]
 ) -> tuple[DataFrame, bool]:
     for path in paths:
-        _check_columns(path, jsonl_columns(str(path), {}), columns)
+        SchemaMismatchError.check(path, jsonl_columns(str(path), {}), columns)
     lines = spark.read.text([path.resolve().as_uri() for path in paths]).select(
         sf.col("_metadata.file_path").alias(FILE),
         sf.col("_metadata.file_block_start").alias(BLOCK),
@@ -209,7 +199,7 @@ def _read_parquet(
             names = pq.read_schema(path).names
         except (OSError, ValueError) as exc:
             raise SourceError(f"{path}: cannot read the header: {first_line(exc)}") from exc
-        _check_columns(path, names, columns)
+        SchemaMismatchError.check(path, names, columns)
     frame = spark.read.parquet(*(path.resolve().as_uri() for path in paths)).select(
         sf.col("_metadata.file_path").alias(FILE),
         sf.lit(0).cast("long").alias(BLOCK),
@@ -229,14 +219,6 @@ def _csv_header(path: Path) -> tuple[str, ...]:
     if not header:
         raise SourceError(f"{path}: cannot read the header: the file is empty")
     return tuple(header)
-
-
-def _check_columns(path: Path, found: Iterable[str], columns: Mapping[str, ColumnSpec]) -> None:
-    present = list(found)
-    missing = [name for name in columns if name not in present]
-    unexpected = [name for name in present if name not in columns]
-    if missing or unexpected:
-        raise SchemaMismatchError(path, missing, unexpected)
 
 
 def _ddl(names: Iterable[str]) -> str:
