@@ -74,7 +74,7 @@ def supported(answers: Answers) -> bool:
     sources = answers.get("sources") or ["files"]
     if "rest_api" in sources and "files" not in sources:
         return False
-    if answers.get("ci_provider") == "gitlab" and {"postgres", "rest_api"} & set(sources):
+    if answers.get("ci_provider") == "gitlab" and "rest_api" in sources:
         return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
+import yaml
 
 from tests.helpers import choice_values, questions, read_answers, render
 
@@ -237,13 +238,20 @@ def test_an_api_source_without_the_files_source_is_rejected(
     assert not (tmp_path / "p").exists()
 
 
-def test_gitlab_ci_and_the_postgres_source_are_rejected_together(
-    template_src: Path, tmp_path: Path
-) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'ci_provider'") as caught:
-        render(template_src, tmp_path / "p", sources=["postgres"], ci_provider="gitlab")
-    assert "ci_provider must not be gitlab with the postgres source" in str(caught.value)
-    assert not (tmp_path / "p").exists()
+def test_gitlab_ci_seeds_the_postgres_source_table(template_src: Path, tmp_path: Path) -> None:
+    project = render(template_src, tmp_path / "p", sources=["postgres"], ci_provider="gitlab")
+    jobs = yaml.safe_load((project / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    test, image = jobs["test"], jobs["docker-image"]
+    assert test["services"][0]["name"] == "postgres:17"
+    assert "ORDERS_PIPELINE_SOURCE_POSTGRES_DSN" in test["variables"]
+    for script in (test["script"], image["script"]):
+        seeding = [line for line in script if "\\copy raw.orders FROM pstdin" in line]
+        assert len(seeding) == 1, script
+        assert script.index(seeding[0]) < next(
+            index
+            for index, line in enumerate(script)
+            if "make run" in line or "docker run --rm" in line
+        )
 
 
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
