@@ -141,12 +141,14 @@ store.pipe_file(url, "\\n".join(lines).encode())
 """
 MAKE_BUCKET = "import s3fs, sys; s3fs.S3FileSystem().mkdir(sys.argv[1])"
 COUNT_DELTA_KEYS = """
+import os
 import sys
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 table = DeltaTable(sys.argv[1])
 rows = table.to_pyarrow_table()
-print(rows.num_rows, len(pc.unique(rows.column(0))), table.version())
+print(rows.num_rows, len(pc.unique(rows.column(0))), table.version(), flush=True)
+os._exit(0)  # the Delta Lake runtime may abort while the interpreter shuts down
 """
 # pyenv shims resolve `python3.12` only when that version is selected; this machine's pyenv
 # versions, tried when uv cannot find the interpreter otherwise.
