@@ -137,6 +137,7 @@ TEXT_VARIANTS: list[Answers] = [
         "schedule": "@hourly",
         "coverage_threshold": 100,
         "max_invalid_pct": 0,
+        "retention_days": 1,
     },
     {
         "project_name": "Inventory Sync",
@@ -150,6 +151,7 @@ TEXT_VARIANTS: list[Answers] = [
         "rounding_decimals": 6,
         "schedule": "*/15 6-18 * * mon-fri",
         "max_invalid_pct": 100,
+        "retention_days": 36500,
     },
 ]
 
