@@ -575,6 +575,23 @@ def test_pipeline_run_from_s3(synced: Project, request: pytest.FixtureRequest) -
         server.wait(timeout=30)
 
 
+def test_detect_secrets_finds_nothing_new(synced: Project) -> None:
+    """detect-secrets (the project's pinned dev tool) passes on every file, baseline untouched."""
+    baseline = synced.path / ".secrets.baseline"
+    before = baseline.read_text(encoding="utf-8")
+    assert json.loads(before)["results"] == {}, "the baseline must list no secrets"
+    files = git("ls-files", cwd=synced.path, env=synced.env).split()
+    assert "src" in {Path(name).parts[0] for name in files}
+    completed = run(
+        ["uv", "run", "detect-secrets-hook", "--baseline", ".secrets.baseline", *files],
+        synced.path,
+        synced.env,
+        check=False,
+    )
+    assert completed.returncode == 0, describe(completed, synced.path)
+    assert baseline.read_text(encoding="utf-8") == before, "detect-secrets rewrote the baseline"
+
+
 def test_hadolint(project: Project) -> None:
     if not project.answers["docker"]:
         assert not (project.path / "Dockerfile").exists()

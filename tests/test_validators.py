@@ -134,6 +134,7 @@ BAD: list[Case] = [
     ),
     *cases("coverage_threshold", "between 80 and 100", 0, 79, 101),
     *cases("max_invalid_pct", "between 0 and 100", -1, 101),
+    *cases("retention_days", "between 1 and 36500", 0, -1, 36501),
     *cases(
         "env_prefix",
         "uppercase letters, digits and '_' ending with '_'",
@@ -164,6 +165,7 @@ GOOD: list[Case] = [
     Case("orchestrator_retry_delay_minutes", 1440, "", ORCHESTRATED),
     Case("coverage_threshold", 100, ""),
     Case("max_invalid_pct", 0, ""),
+    Case("retention_days", 36500, ""),
     Case("env_prefix", "X_", ""),
     Case("kubernetes", True, ""),
     Case("ci_provider", "gitlab", ""),

@@ -1,4 +1,4 @@
-"""Command line: ``run`` the pipeline; also ``python -m`` with the package name.
+"""Command line: ``run`` the pipeline, ``retention`` deletes old rows; also ``python -m``.
 
 Exit codes: 0 success, 1 unexpected error (a bug), 2 usage error, 3 invalid
 configuration, 4 unreadable source or schema mismatch, 5 too many invalid rows,
@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from .errors import DestinationError
+from .errors import DestinationError, PipelineError
+from .retention import run_retention
 from .runner import RunOptions, RunOutcome, execute
 
 app = typer.Typer(
@@ -57,6 +58,38 @@ def run(
     exit_code = _print_errors(outcome, debug=debug)
     if exit_code:
         raise typer.Exit(exit_code)
+
+
+@app.command()
+def retention(
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Configuration file [default: from the settings, config/pipeline.yml]"),
+    ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(help="Delete rows older than this many days [default: retention_days]"),
+    ] = None,
+    *,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be deleted; delete nothing")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for a running pipeline instead of failing")
+    ] = False,
+) -> None:
+    """Delete the detail rows older than the retention period from every destination."""
+    try:
+        result = run_retention(config, days, dry_run=dry_run, wait=wait)
+    except PipelineError as exc:
+        typer.echo(f"error: {_one_line(exc)}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    mode = "dry run, nothing deleted" if dry_run else "deleted"
+    typer.echo(
+        f"retention {result.days} days: rows before {result.cutoff.isoformat()} (UTC), {mode}"
+    )
+    for item in result.expired:
+        typer.echo(f"  {item.describe(dry_run=dry_run)}")
 
 
 def main() -> None:
