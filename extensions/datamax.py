@@ -194,6 +194,17 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             # the project's tests and type checks do.
             groups={"airflow": ("apache-airflow>=3.1,<4",)},
         ),
+        "prefect": Component(
+            label="Prefect 3",
+            notes=(
+                "A Prefect flow runs check_config, then run_pipeline (the same run as the "
+                "CLI's), then publish_report; a served deployment runs it on the schedule, "
+                "one run at a time, and failures that may pass are retried."
+            ),
+            # The environment that serves the flow installs Prefect (`uv sync --group prefect`):
+            # the package itself does not depend on it.
+            groups={"prefect": ("prefect>=3.4,<4",)},
+        ),
     },
     "metrics": {
         "prometheus_textfile": Component(

@@ -330,6 +330,12 @@ def test_dependency_groups_only_for_the_chosen_orchestrator() -> None:
     # A group never leaks into the package's runtime dependencies.
     runtime = dm.runtime_dependencies({"orchestrator": "airflow"})
     assert "apache-airflow" not in {dist_name(d) for d in runtime}
+    [prefect] = dm.dependency_groups({"orchestrator": "prefect"})["prefect"]
+    assert dist_name(prefect) == "prefect"
+    assert ">=3" in prefect
+    assert "<4" in prefect
+    runtime = dm.runtime_dependencies({"orchestrator": "prefect"})
+    assert "prefect" not in {dist_name(d) for d in runtime}
 
 
 # ------------------------------------------------------------------------------------------

@@ -98,11 +98,16 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "alerting": "slack",
         "schedule": "@hourly",
     },
-    # Delta Lake next to Parquet: merged tables in a local folder.
-    "polars-delta": {
+    # Delta Lake next to Parquet: merged tables in a local folder, run by a Prefect flow
+    # (the flow runs the sample against Prefect's test harness, a temporary server).
+    "polars-delta-prefect": {
         "engine": "polars",
         "destinations": ["delta", "parquet"],
         "aggregation_grain": "hour",
+        "orchestrator": "prefect",
+        "orchestrator_retries": 1,
+        "orchestrator_retry_delay_minutes": 2,
+        "schedule": "30 6 * * mon-fri",
     },
     # Personal data hashed with a key from the environment, from every source, on DuckDB.
     "duckdb-pii-hash": {

@@ -332,6 +332,9 @@ def test_expected_files(rendered: Rendered) -> None:
     assert exists(f"src/{package}/dag.py") == airflow
     assert exists(f"dags/{package}_dag.py") == airflow
     assert exists("tests/integration/test_airflow_dag.py") == airflow
+    prefect = answers["orchestrator"] == "prefect"
+    assert exists(f"src/{package}/flow.py") == prefect
+    assert exists("tests/integration/test_prefect_flow.py") == prefect
     assert exists("deploy/crontab") == (answers["orchestrator"] == "none")
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
     license_text = (project / "LICENSE").read_text(encoding="utf-8")
@@ -365,9 +368,10 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("sqlalchemy" in dependencies) == ("postgres" in answers["sources"])
     assert answers["package_name"] in metadata.get("scripts", {})
     # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
-    assert "apache-airflow" not in dependencies
+    assert not dependencies & {"apache-airflow", "prefect"}
     groups = pyproject["dependency-groups"]
-    assert ("airflow" in groups) == (answers["orchestrator"] == "airflow")
+    for orchestrator in ("airflow", "prefect"):
+        assert (orchestrator in groups) == (answers["orchestrator"] == orchestrator)
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]
 
