@@ -65,6 +65,15 @@ class DatasetStats:
 
 
 @dataclass(frozen=True)
+class Input:
+    """One dataset's source: its kind and where it is (a path, a URL or a table)."""
+
+    dataset: str
+    source: str
+    location: str
+
+
+@dataclass(frozen=True)
 class Output:
     """One table written to one destination."""
 
@@ -94,6 +103,7 @@ class RunReport:
     finished_at: datetime | None = None
     stages: dict[str, float] = field(default_factory=dict)
     datasets: dict[str, DatasetStats] = field(default_factory=dict)
+    inputs: list[Input] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
     error: ErrorInfo | None = None
     current_stage: str = "setup"
@@ -117,6 +127,11 @@ class RunReport:
     def dataset(self, name: str) -> DatasetStats:
         """The counts of dataset ``name``, created on first use."""
         return self.datasets.setdefault(name, DatasetStats())
+
+    def rows_read(self, dataset: str) -> int:
+        """The rows this run read from ``dataset``'s source (0 before it reads them)."""
+        stats = self.datasets.get(dataset)
+        return stats.rows_read if stats is not None else 0
 
     def succeed(self) -> None:
         """Mark the run as succeeded."""
@@ -158,6 +173,9 @@ class RunReport:
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
             "totals": self.totals(),
             "datasets": {name: asdict(stats) for name, stats in self.datasets.items()},
+            "inputs": [
+                {**asdict(source), "rows": self.rows_read(source.dataset)} for source in self.inputs
+            ],
             "outputs": [asdict(output) for output in self.outputs],
             "error": asdict(self.error) if self.error else None,
         }
