@@ -222,6 +222,21 @@ COMPONENTS: dict[str, dict[str, Component]] = {
         ),
         "report": Component(label="Run report", notes="Metrics live in the JSON run report."),
     },
+    "lineage": {
+        "report": Component(
+            label="Run report",
+            notes="Each run report lists the inputs and outputs with their row counts.",
+        ),
+        "openlineage": Component(
+            label="OpenLineage",
+            dependencies=("openlineage-python>=1.30,<2",),
+            notes=(
+                "Each run also sends OpenLineage run events to an HTTP endpoint: START once "
+                "the configuration is loaded, then COMPLETE or FAIL with the inputs and "
+                "outputs and their row counts."
+            ),
+        ),
+    },
     "alerting": {
         "slack": Component(label="Slack", notes="A failed run posts to a Slack incoming webhook."),
         "email": Component(label="E-mail", notes="A failed run sends an e-mail over SMTP."),
@@ -308,6 +323,7 @@ FLAG_PREFIXES = {
     "orchestrator": "orchestrator_",
     "metrics": "metrics_",
     "alerting": "alert_",
+    "lineage": "lineage_",
     "ci_provider": "ci_",
     "license": "license_",
 }
@@ -327,8 +343,9 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     """Booleans that drive conditional file names: one per possible choice.
 
     ``engine_<name>``, ``source_<name>``, ``dest_<name>``, ``orchestrator_<name>``,
-    ``metrics_<name>``, ``alert_<name>``, ``ci_<name>`` and ``license_<name>`` are true for
-    the chosen components and false otherwise, so a template file name such as
+    ``metrics_<name>``, ``alert_<name>``, ``lineage_<name>``, ``ci_<name>`` and
+    ``license_<name>`` are true for the chosen components and false otherwise, so a
+    template file name such as
     ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean. Four derived
     flags name files that several choices generate: ``metrics_export`` (any metrics
     exporter), ``alerting_enabled`` (any alert channel), ``postgres_client`` (the

@@ -109,7 +109,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "orchestrator_retry_delay_minutes": 2,
         "schedule": "30 6 * * mon-fri",
     },
-    # Personal data hashed with a key from the environment, from every source, on DuckDB.
+    # Personal data hashed with a key from the environment, from every source, on DuckDB;
+    # OpenLineage run events to a local HTTP endpoint.
     "duckdb-pii-hash": {
         "engine": "duckdb",
         "sources": ["files", "rest_api", "postgres"],
@@ -117,6 +118,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "data_classification": "confidential",
         "pii_protection": "hash",
         "metrics": "report",
+        "lineage": "openlineage",
     },
     # PostgreSQL as the source (landed as Parquet, then processed) and as a destination.
     "pg-to-pg": {

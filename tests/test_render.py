@@ -284,6 +284,25 @@ def test_conditional_flags_match_the_answers(rendered: Rendered) -> None:
             assert isinstance(context[flag], bool), f"{flag} is not a boolean"
 
 
+FILES_OF_CHOICE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("orchestrator", "airflow"): (
+        "src/{package}/dag.py",
+        "dags/{package}_dag.py",
+        "tests/integration/test_airflow_dag.py",
+    ),
+    ("orchestrator", "prefect"): (
+        "src/{package}/flow.py",
+        "tests/integration/test_prefect_flow.py",
+    ),
+    ("lineage", "openlineage"): (
+        "src/{package}/lineage.py",
+        "tests/integration/test_lineage_events.py",
+        "tests/unit/test_lineage.py",
+    ),
+}
+"""Files generated for one answer of one question only."""
+
+
 def test_expected_files(rendered: Rendered) -> None:
     project, answers = rendered.project, rendered.answers
     package = answers["package_name"]
@@ -328,13 +347,9 @@ def test_expected_files(rendered: Rendered) -> None:
         assert exists(f"config/environments/{environment}.yml")
     assert exists("deploy/k8s/cronjob.yaml") == answers["kubernetes"]
     assert exists("tests/unit/test_k8s_manifests.py") == answers["kubernetes"]
-    airflow = answers["orchestrator"] == "airflow"
-    assert exists(f"src/{package}/dag.py") == airflow
-    assert exists(f"dags/{package}_dag.py") == airflow
-    assert exists("tests/integration/test_airflow_dag.py") == airflow
-    prefect = answers["orchestrator"] == "prefect"
-    assert exists(f"src/{package}/flow.py") == prefect
-    assert exists("tests/integration/test_prefect_flow.py") == prefect
+    for (question, value), paths in FILES_OF_CHOICE.items():
+        for path in paths:
+            assert exists(path.format(package=package)) == (answers[question] == value), path
     assert exists("deploy/crontab") == (answers["orchestrator"] == "none")
     # Every license gets a LICENSE file; the proprietary one is a copyright notice.
     license_text = (project / "LICENSE").read_text(encoding="utf-8")
@@ -366,6 +381,7 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     postgres_anywhere = "postgres" in answers["destinations"] or "postgres" in answers["sources"]
     assert ("psycopg" in dependencies) == postgres_anywhere
     assert ("sqlalchemy" in dependencies) == ("postgres" in answers["sources"])
+    assert ("openlineage-python" in dependencies) == (answers["lineage"] == "openlineage")
     assert answers["package_name"] in metadata.get("scripts", {})
     # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
     assert not dependencies & {"apache-airflow", "prefect"}
