@@ -731,3 +731,62 @@ def test_kubernetes_manifests_pass_checkov(
     skipped = {check["check_id"] for check in report["results"]["skipped_checks"]}
     assert skipped == {"CKV_K8S_43"}, skipped
     assert report["summary"]["passed"] > 0
+
+
+# ------------------------------------------------------------------------------------------
+# The longest names the validators allow
+# ------------------------------------------------------------------------------------------
+
+LONGEST_NAMES: Answers = {
+    "project_name": "Customer Orders Pipeline For Warehousing",
+    "project_slug": "customer-orders-pipeline-for-warehousing",
+    "package_name": "customer_orders_pipeline",
+    "dataset_name": "orders_and_returns_x",
+    "schedule": "0,15,30,45 6-18 * * mon-fri",
+}
+WIDE_ANSWERS: dict[str, Answers] = {
+    "dask-everything": {
+        "engine": "dask",
+        "sources": ["files", "rest_api", "postgres"],
+        "destinations": ["postgres", "delta", "parquet", "duckdb"],
+        "orchestrator": "prefect",
+        "alerting": "email",
+        "metrics": "pushgateway",
+        "lineage": "openlineage",
+        "kubernetes": True,
+    },
+    "pyspark-airflow": {
+        "engine": "pyspark",
+        "sources": ["files", "rest_api", "postgres"],
+        "destinations": ["parquet", "duckdb"],
+        "orchestrator": "airflow",
+        "alerting": "slack",
+        "pii_protection": "mask",
+        "lineage": "openlineage",
+    },
+    "polars-files-postgres": {
+        "engine": "polars",
+        "sources": ["files", "postgres"],
+        "destinations": ["postgres", "delta", "parquet", "duckdb"],
+        "pii_protection": "hash",
+        "ci_provider": "gitlab",
+        "kubernetes": True,
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(WIDE_ANSWERS))
+def test_the_longest_names_keep_the_generated_code_lint_clean(
+    template_src: Path, tmp_path: Path, name: str
+) -> None:
+    """The length limits of the name questions keep every generated line within 100."""
+    assert len(LONGEST_NAMES["package_name"]) == 24
+    project = render(template_src, tmp_path / name, **LONGEST_NAMES, **WIDE_ANSWERS[name])
+    generated = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "ruff==0.17.5" in generated["dependency-groups"]["dev"], "same ruff as this check"
+    ruff = venv_tool("ruff")
+    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        result = subprocess.run(
+            [ruff, *command], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

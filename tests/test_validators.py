@@ -39,7 +39,7 @@ BAD: list[Case] = [
         "Orders!",
         "O",
         "Ordérs",
-        "O" * 61,
+        "O" * 41,
     ),
     *cases(
         "project_slug",
@@ -51,6 +51,7 @@ BAD: list[Case] = [
         "orders_pipeline",
         "9orders",
     ),
+    *cases("project_slug", "at most 40 characters", "s" * 41, "sales-" + "e" * 35),
     *cases(
         "package_name",
         "lowercase Python identifier starting with a letter",
@@ -62,6 +63,7 @@ BAD: list[Case] = [
         "_orders",
         "",
     ),
+    *cases("package_name", "at most 24 characters, so that generated lines", "p" * 25),
     *cases(
         "project_description",
         "one non-empty line of at most 200 characters",
@@ -93,12 +95,12 @@ BAD: list[Case] = [
     *cases("sources", "must include files with rest_api", ["rest_api"], ["rest_api", "postgres"]),
     *cases(
         "dataset_name",
-        "lowercase identifier of at most 40 characters",
+        "lowercase identifier of at most 20 characters",
         "",
         "Orders",
         "1orders",
         "orders-2026",
-        "o" * 41,
+        "o" * 21,
     ),
     *cases("rounding_decimals", "between 0 and 6", -1, 7),
     *cases("destinations", "at least one destination", []),
@@ -144,19 +146,20 @@ BAD: list[Case] = [
         "1ORDERS_",
         "ORDERS-PIPELINE_",
     ),
+    *cases("env_prefix", "at most 25 characters, so that generated lines", "E" * 25 + "_"),
 ]
 
 # A valid answer other than the default: the edge of the allowed range where there is one.
 GOOD: list[Case] = [
-    Case("project_name", "Ab", ""),
-    Case("project_slug", "sales-events-2", ""),
-    Case("package_name", "sales2", ""),
+    Case("project_name", "A" * 40, ""),
+    Case("project_slug", "sales-events-2-" + "s" * 25, ""),
+    Case("package_name", "p" * 24, ""),
     Case("project_description", "x" * 200, ""),
     Case("author_name", "O'Brien & Sons", ""),
     Case("author_email", "first.last+data@sub.example.co.uk", ""),
     Case("copyright_year", "1999", ""),
     Case("sources", ["files"], ""),
-    Case("dataset_name", "s" * 40, ""),
+    Case("dataset_name", "s" * 20, ""),
     Case("rounding_decimals", 6, ""),
     Case("destinations", ["duckdb"], ""),
     Case("output_dir", "var/pipeline_2/output", ""),
@@ -166,7 +169,7 @@ GOOD: list[Case] = [
     Case("coverage_threshold", 100, ""),
     Case("max_invalid_pct", 0, ""),
     Case("retention_days", 36500, ""),
-    Case("env_prefix", "X_", ""),
+    Case("env_prefix", "E" * 24 + "_", ""),
     Case("kubernetes", True, ""),
     Case("ci_provider", "gitlab", ""),
 ]
