@@ -50,8 +50,8 @@ lint: sync  ## Lint and type-check the template's own Python
 # keeping a generated project's tests together; their logs are printed when both are done.
 slow-shards:
 	@rm -f .slow-0.log .slow-1.log
-	@$(UV) run pytest -m slow --shard 0/2 $(PYTEST_ARGS) > .slow-0.log 2>&1 & first=$$!; \
-	$(UV) run pytest -m slow --shard 1/2 $(PYTEST_ARGS) > .slow-1.log 2>&1; second=$$?; \
+	@$(UV) run pytest -m slow --shard 0/2 --durations=15 $(PYTEST_ARGS) > .slow-0.log 2>&1 & first=$$!; \
+	$(UV) run pytest -m slow --shard 1/2 --durations=15 $(PYTEST_ARGS) > .slow-1.log 2>&1; second=$$?; \
 	wait $$first; first_status=$$?; cat .slow-0.log .slow-1.log; \
 	test $$first_status -eq 0 -a $$second -eq 0
 

@@ -779,14 +779,18 @@ WIDE_ANSWERS: dict[str, Answers] = {
 def test_the_longest_names_keep_the_generated_code_lint_clean(
     template_src: Path, tmp_path: Path, name: str
 ) -> None:
-    """The length limits of the name questions keep every generated line within 100."""
+    """The length limits of the name questions keep every generated line within 100.
+
+    The default names are checked too: ruff's formatter joins lines that fit.
+    """
     assert len(LONGEST_NAMES["package_name"]) == 24
-    project = render(template_src, tmp_path / name, **LONGEST_NAMES, **WIDE_ANSWERS[name])
-    generated = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "ruff==0.17.5" in generated["dependency-groups"]["dev"], "same ruff as this check"
     ruff = venv_tool("ruff")
-    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
-        result = subprocess.run(
-            [ruff, *command], cwd=project, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    for names, folder in ((LONGEST_NAMES, "longest"), ({}, "defaults")):
+        project = render(template_src, tmp_path / folder, **names, **WIDE_ANSWERS[name])
+        generated = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        assert "ruff==0.17.5" in generated["dependency-groups"]["dev"], "the ruff of this check"
+        for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+            result = subprocess.run(
+                [ruff, *command], cwd=project, capture_output=True, text=True, check=False
+            )
+            assert result.returncode == 0, f"{folder}: {result.stdout}{result.stderr}"
