@@ -81,14 +81,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 SHARD_WEIGHTS = {
-    "project:pyspark-three-sources": 4,
-    "project:dask-three-sources-hour": 2,
-    "project:duckdb-pii-hash": 2,
+    "project:pyspark-three-sources": 6,
     "tests/test_engines_equal.py": 4,
-    "project:airflow-duckdb": 2,
+    "project:dask-three-sources-hour": 4,
+    "project:duckdb-pii-hash": 3,
+    "project:airflow-duckdb": 3,
     "tests/test_clusters.py": 2,
+    "project:polars-delta-prefect": 2,
 }
-"""Rough relative run times of the heavy groups (a generated project is 1)."""
+"""Rough relative run times of the heavy groups, from CI runs (a generated project is 1)."""
 
 
 def shard_key(item: pytest.Item) -> str:
