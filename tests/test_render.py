@@ -79,6 +79,8 @@ def supported(answers: Answers) -> bool:
         return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False
+    if answers.get("kubernetes") is True and answers.get("orchestrator", "none") != "none":
+        return False
     return not (answers.get("kubernetes") is True and answers.get("docker") is False)
 
 
@@ -753,7 +755,6 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "alerting": "email",
         "metrics": "pushgateway",
         "lineage": "openlineage",
-        "kubernetes": True,
     },
     "pyspark-airflow": {
         "engine": "pyspark",

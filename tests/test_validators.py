@@ -225,6 +225,17 @@ def test_kubernetes_without_docker_is_rejected_naming_both(
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize("orchestrator", ["airflow", "prefect"])
+def test_kubernetes_with_an_orchestrator_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, orchestrator: str
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'kubernetes'") as caught:
+        render(template_src, tmp_path / "p", orchestrator=orchestrator, kubernetes=True)
+    expected = f"kubernetes must not be true with orchestrator {orchestrator}"
+    assert expected in str(caught.value)
+    assert not (tmp_path / "p").exists()
+
+
 def test_pyspark_and_the_delta_destination_are_rejected_together(
     template_src: Path, tmp_path: Path
 ) -> None:
@@ -260,12 +271,18 @@ def test_gitlab_ci_seeds_the_postgres_source_table(template_src: Path, tmp_path:
 
 
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
-    """All the good values at once (one render keeps the fast tier fast); none is rejected."""
+    """The good values in two renders (few renders keep the fast tier fast); none is rejected.
+
+    Kubernetes goes apart: it is refused with the orchestrator the other cases ask with.
+    """
     data = {case.question: case.value for case in GOOD}
     assert len(data) == len(GOOD), "one good value per question"
+    alone = {"kubernetes": data.pop("kubernetes")}
     asked_with = {name: value for case in GOOD for name, value in case.asked_with.items()}
     answers = read_answers(render(template_src, tmp_path / "project", **asked_with, **data))
     assert {name: answers[name] for name in data} == data
+    answers = read_answers(render(template_src, tmp_path / "kubernetes", **alone))
+    assert {name: answers[name] for name in alone} == alone
 
 
 CHOICE_QUESTIONS = [name for name, spec in questions().items() if "choices" in spec]
