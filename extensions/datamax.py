@@ -220,6 +220,14 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             dependencies=("prometheus-client>=0.22,<1",),
             notes="Each run pushes its metrics to a Prometheus Pushgateway.",
         ),
+        "otlp": Component(
+            label="OpenTelemetry (OTLP/HTTP)",
+            dependencies=(
+                "opentelemetry-sdk>=1.45,<2",
+                "opentelemetry-exporter-otlp-proto-http>=1.45,<2",
+            ),
+            notes="Each run exports its metrics with OpenTelemetry to an OTLP/HTTP endpoint.",
+        ),
         "report": Component(label="Run report", notes="Metrics live in the JSON run report."),
     },
     "lineage": {
@@ -358,7 +366,8 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
         for name in COMPONENTS[question]:
             flags[prefix + slug(name)] = name in chosen
     # Derived flags, each naming a file that more than one choice generates.
-    flags["metrics_export"] = flags["metrics_prometheus_textfile"] or flags["metrics_pushgateway"]
+    exporters = ("metrics_prometheus_textfile", "metrics_pushgateway", "metrics_otlp")
+    flags["metrics_export"] = any(flags[name] for name in exporters)
     flags["alerting_enabled"] = flags["alert_slack"] or flags["alert_email"]
     flags["postgres_client"] = flags["source_postgres"] or flags["dest_postgres"]
     flags["landed_source"] = flags["source_rest_api"] or flags["source_postgres"]

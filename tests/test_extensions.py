@@ -120,7 +120,7 @@ def test_registry_matches_the_choices_of_copier_yml() -> None:
 
 
 DERIVED_FLAGS = {
-    "metrics_export": {"metrics_prometheus_textfile", "metrics_pushgateway"},
+    "metrics_export": {"metrics_prometheus_textfile", "metrics_pushgateway", "metrics_otlp"},
     "alerting_enabled": {"alert_slack", "alert_email"},
     "postgres_client": {"source_postgres", "dest_postgres"},
     "landed_source": {"source_rest_api", "source_postgres"},
@@ -202,6 +202,7 @@ def test_pii_sample_is_true_when_the_sample_column_is_protected(
 def test_derived_flags_are_true_for_any_of_their_choices() -> None:
     assert dm.component_flags({"metrics": "prometheus_textfile"})["metrics_export"]
     assert dm.component_flags({"metrics": "pushgateway"})["metrics_export"]
+    assert dm.component_flags({"metrics": "otlp"})["metrics_export"]
     assert not dm.component_flags({"metrics": "report"})["metrics_export"]
     assert dm.component_flags({"alerting": "slack"})["alerting_enabled"]
     assert dm.component_flags({"alerting": "email"})["alerting_enabled"]

@@ -47,7 +47,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "destinations": ["parquet", "duckdb", "postgres", "delta"],
         "aggregation_grain": "hour",
         "ci_provider": "none",
-        "metrics": "report",
+        "metrics": "otlp",
     },
     "pyspark-three-sources": {
         "engine": "pyspark",

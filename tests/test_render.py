@@ -365,6 +365,25 @@ def test_expected_files(rendered: Rendered) -> None:
     assert sorted(path.name for path in (project / "src").iterdir()) == [package]
 
 
+def test_metrics_exporter_follows_the_answers(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    package = answers["package_name"]
+    exported = answers["metrics"] != "report"
+    assert (project / f"src/{package}/metrics.py").is_file() == exported
+    assert (project / "tests/unit/test_metrics.py").is_file() == exported
+    if answers["metrics"] != "otlp":
+        return
+    # The OTLP project gets only the OTLP code: no Prometheus client, no Pushgateway setting.
+    metrics_code = (project / f"src/{package}/metrics.py").read_text(encoding="utf-8")
+    assert "OTLPMetricExporter" in metrics_code
+    assert "prometheus_client" not in metrics_code
+    settings_code = (project / f"src/{package}/settings.py").read_text(encoding="utf-8")
+    assert "otlp_endpoint" in settings_code
+    assert "pushgateway_url" not in settings_code
+    prefix = answers["env_prefix"]
+    assert f"{prefix}OTLP_ENDPOINT" in (project / ".env.example").read_text(encoding="utf-8")
+
+
 def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     project, answers = rendered.project, rendered.answers
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
@@ -384,6 +403,11 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("psycopg" in dependencies) == postgres_anywhere
     assert ("sqlalchemy" in dependencies) == ("postgres" in answers["sources"])
     assert ("openlineage-python" in dependencies) == (answers["lineage"] == "openlineage")
+    prometheus = answers["metrics"] in {"prometheus_textfile", "pushgateway"}
+    assert ("prometheus-client" in dependencies) == prometheus
+    otlp = answers["metrics"] == "otlp"
+    assert ("opentelemetry-sdk" in dependencies) == otlp
+    assert ("opentelemetry-exporter-otlp-proto-http" in dependencies) == otlp
     assert answers["package_name"] in metadata.get("scripts", {})
     # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
     assert not dependencies & {"apache-airflow", "prefect"}
@@ -585,6 +609,13 @@ def test_compose_runs_the_image_with_the_services_it_needs(rendered: Rendered) -
         assert postgres["image"] == "postgres:17"
         assert "pg_isready" in postgres["healthcheck"]["test"]
         assert postgres["environment"]["POSTGRES_PASSWORD"].startswith(f"${{{prefix}POSTGRES_")
+    assert ("pushgateway" in services) == (answers["metrics"] == "pushgateway")
+    otlp = answers["metrics"] == "otlp"
+    assert ("otel-collector" in services) == otlp
+    if otlp:
+        endpoint = "http://otel-collector:4318/v1/metrics"
+        assert pipeline["environment"][f"{prefix}OTLP_ENDPOINT"] == endpoint
+        assert pipeline["depends_on"]["otel-collector"] == {"condition": "service_started"}
     assert SECRET_VALUE.findall(text) == [], "a secret written into docker-compose.yml"
 
 
@@ -771,6 +802,7 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "destinations": ["postgres", "delta", "parquet", "duckdb"],
         "pii_protection": "hash",
         "ci_provider": "gitlab",
+        "metrics": "otlp",
         "kubernetes": True,
     },
 }
