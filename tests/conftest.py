@@ -20,7 +20,7 @@ _IGNORED = shutil.ignore_patterns(
 
 
 def copy_template(dst: Path) -> Path:
-    """Copy the parts of the template (copier.yml, template/, extensions/) into ``dst``."""
+    """Copy the parts of the template (copier.yml, template/, extensions/, includes/) to ``dst``."""
     dst.mkdir(parents=True, exist_ok=True)
     for part in TEMPLATE_PARTS:
         source = ROOT / part

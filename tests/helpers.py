@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COPIER_YML = ROOT / "copier.yml"
 TEMPLATE_DIR = ROOT / "template"
 EXTENSIONS_DIR = ROOT / "extensions"
-# What a template source needs: the questions, the generated tree and the Jinja extensions.
-TEMPLATE_PARTS = ("copier.yml", "template", "extensions")
+# What a template source needs: the questions, the generated tree, the Jinja extensions and
+# the Jinja macros the generated files import (`includes/`; older releases have none).
+TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "includes")
 TEMPLATE_TAG = "v0.1.0"
 ANSWERS_FILE = ".copier-answers.yml"
 VENV_BIN = Path(sys.executable).parent

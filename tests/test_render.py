@@ -348,6 +348,7 @@ def test_expected_files(rendered: Rendered) -> None:
     for environment in ("dev", "staging", "prod"):
         assert exists(f"config/environments/{environment}.yml")
     assert exists("deploy/k8s/cronjob.yaml") == answers["kubernetes"]
+    assert exists("deploy/k8s/retention-cronjob.yaml") == answers["kubernetes"]
     assert exists("tests/unit/test_k8s_manifests.py") == answers["kubernetes"]
     for (question, value), paths in FILES_OF_CHOICE.items():
         for path in paths:
@@ -620,11 +621,12 @@ def test_compose_runs_the_image_with_the_services_it_needs(rendered: Rendered) -
 
 
 def k8s_documents(project: Path) -> dict[str, dict[str, Any]]:
-    """The manifests under deploy/k8s/, by kind."""
+    """The manifests under deploy/k8s/, by kind and name (`CronJob/orders-pipeline`)."""
     documents = {}
     for path in sorted((project / "deploy" / "k8s").glob("*.yaml")):
         for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            documents[document["kind"]] = document
+            name = document.get("metadata", {}).get("name", path.stem)  # Kustomization: none
+            documents[f"{document['kind']}/{name}"] = document
     return documents
 
 
@@ -656,9 +658,29 @@ def test_kubernetes_manifests_meet_the_security_policy(rendered: Rendered) -> No
     if not answers["kubernetes"]:
         return
     documents = k8s_documents(project)
-    assert "Secret" not in documents, "secret values must not be committed"
-    cronjob = documents["CronJob"]
-    assert cronjob["spec"]["schedule"] == answers["schedule"]
+    slug = answers["project_slug"]
+    assert not [name for name in documents if name.startswith("Secret/")], "no secret values"
+    cronjobs = {
+        name.removeprefix("CronJob/"): document
+        for name, document in documents.items()
+        if name.startswith("CronJob/")
+    }
+    assert set(cronjobs) == {slug, f"{slug}-retention"}
+    assert cronjobs[slug]["spec"]["schedule"] == answers["schedule"]
+    assert cronjobs[f"{slug}-retention"]["spec"]["schedule"] == "30 4 * * *"
+    commands = {
+        name: check_cronjob(cronjob, documents, answers) for name, cronjob in cronjobs.items()
+    }
+    assert commands == {slug: "run", f"{slug}-retention": "retention"}
+    configmap = documents[f"ConfigMap/{slug}-config"]["data"]
+    assert configmap["pipeline.yml"] == (project / "config/pipeline.yml").read_text()
+    assert configmap["prod.yml"] == (project / "config/environments/prod.yml").read_text()
+
+
+def check_cronjob(
+    cronjob: dict[str, Any], documents: dict[str, dict[str, Any]], answers: Answers
+) -> str:
+    """Check one CronJob's pod against the policy; return the CLI command it runs."""
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert pod["automountServiceAccountToken"] is False
@@ -674,13 +696,12 @@ def test_kubernetes_manifests_meet_the_security_policy(rendered: Rendered) -> No
     for kind in ("requests", "limits"):
         assert set(container["resources"][kind]) == {"cpu", "memory"}
     assert not container["image"].endswith(":latest")
+    slug = answers["project_slug"]
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     assert "emptyDir" in volumes["tmp"]
-    assert (
-        volumes["output"]["persistentVolumeClaim"]["claimName"]
-        == (documents["PersistentVolumeClaim"]["metadata"]["name"])
-    )
-    assert volumes["config"]["configMap"]["name"] == documents["ConfigMap"]["metadata"]["name"]
+    claim = volumes["output"]["persistentVolumeClaim"]["claimName"]
+    assert f"PersistentVolumeClaim/{claim}" in documents
+    assert f"ConfigMap/{volumes['config']['configMap']['name']}" in documents
     mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
     assert mounts["output"] == f"/app/{answers['output_dir']}"
     env = {item["name"]: item for item in container["env"]}
@@ -693,18 +714,20 @@ def test_kubernetes_manifests_meet_the_security_policy(rendered: Rendered) -> No
         and (SECRET_KEY.search(name) or name.endswith(("_DSN", "_WEBHOOK_URL")))
     ]
     assert secret_like == [], "secrets must be mounted as files, not environment variables"
-    needs_secrets = "postgres" in answers["destinations"] or answers["alerting"] != "none"
+    command = container["args"][0]
+    # Only the pipeline run alerts; retention needs the destinations' credentials only.
+    alerts = command == "run" and answers["alerting"] != "none"
+    needs_secrets = "postgres" in answers["destinations"] or alerts
     assert ("secrets" in volumes) == needs_secrets
     if needs_secrets:
-        assert volumes["secrets"]["secret"]["secretName"] == f"{answers['project_slug']}-secrets"
+        assert volumes["secrets"]["secret"]["secretName"] == f"{slug}-secrets"
         secrets_dir = mounts["secrets"]
         assert env[secrets_dir_variable]["value"] == secrets_dir
         files = [item["path"] for item in volumes["secrets"]["secret"]["items"]]
         assert files, "a secrets volume without files"
         assert all(name.startswith(answers["env_prefix"]) for name in files), files
-    configmap = documents["ConfigMap"]["data"]
-    assert configmap["pipeline.yml"] == (project / "config/pipeline.yml").read_text()
-    assert configmap["prod.yml"] == (project / "config/environments/prod.yml").read_text()
+    assert container["args"][1:3] == ["--config", "config/pipeline.yml"]
+    return str(command)
 
 
 CHECKOV = "checkov==3.3.30"

@@ -42,6 +42,8 @@ def copy_template_parts(dst: Path, source: Path = ROOT) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
     for part in TEMPLATE_PARTS:
         path = source / part
+        if not path.exists():  # a part an older release does not have
+            continue
         if path.is_dir():
             shutil.copytree(path, dst / part, ignore=_IGNORED, symlinks=True)
         else:
