@@ -90,9 +90,11 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dataset_name": "sales",
         "docker": False,
     },
-    # GitLab CI, Kubernetes manifests and the environment overlays, with a Secret reference.
+    # GitLab CI with the REST API source, Kubernetes manifests and the environment overlays,
+    # with a Secret reference.
     "duckdb-gitlab-k8s": {
         "engine": "duckdb",
+        "sources": ["files", "rest_api"],
         "ci_provider": "gitlab",
         "kubernetes": True,
         "alerting": "slack",

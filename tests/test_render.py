@@ -75,8 +75,6 @@ def supported(answers: Answers) -> bool:
     sources = answers.get("sources") or ["files"]
     if "rest_api" in sources and "files" not in sources:
         return False
-    if answers.get("ci_provider") == "gitlab" and "rest_api" in sources:
-        return False
     if answers.get("engine") == "pyspark" and ({"postgres", "delta"} & set(destinations)):
         return False
     if answers.get("kubernetes") is True and answers.get("orchestrator", "none") != "none":

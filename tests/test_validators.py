@@ -171,11 +171,10 @@ GOOD: list[Case] = [
     Case("retention_days", 36500, ""),
     Case("env_prefix", "E" * 24 + "_", ""),
     Case("kubernetes", True, ""),
-    Case("ci_provider", "gitlab", ""),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes", "ci_provider"}
+PAIR_VALIDATED = {"kubernetes"}
 
 
 def case_id(case: Case) -> str:
@@ -270,6 +269,29 @@ def test_gitlab_ci_seeds_the_postgres_source_table(template_src: Path, tmp_path:
         )
 
 
+def test_gitlab_ci_serves_the_sample_api(template_src: Path, tmp_path: Path) -> None:
+    """The test job and the image's smoke test serve the sample API before the sample run."""
+    sources = ["files", "rest_api", "postgres"]
+    project = render(template_src, tmp_path / "p", sources=sources, ci_provider="gitlab")
+    jobs = yaml.safe_load((project / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    test, image = jobs["test"]["script"], jobs["docker-image"]["script"]
+    ready = "urllib.request.urlopen('http://127.0.0.1:8000/orders')"
+
+    serve = test.index("python3 tests/sample_api.py 8000 & sample_api=$!")
+    (wait,) = [index for index, line in enumerate(test) if ready in line]
+    assert serve < wait < test.index("make run") < test.index('kill "$sample_api"')
+    assert test.index("make test") < serve, "the tests start servers of their own"
+
+    create = next(index for index, line in enumerate(image) if "docker create" in line)
+    assert "--network smoke" in image[create], "the API's network reaches postgres"
+    assert image.index("docker cp tests sample-api:/app/tests") > create
+    (wait,) = [index for index, line in enumerate(image) if ready in line]
+    (run,) = [index for index, line in enumerate(image) if "docker run --rm" in line]
+    assert "--network container:sample-api" in image[run]
+    assert image.index("docker start sample-api") < wait < run
+    assert image[-1] == "docker rm --force sample-api"
+
+
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
     """The good values in two renders (few renders keep the fast tier fast); none is rejected.
 
@@ -333,12 +355,3 @@ def test_all_choice_values_are_distinct() -> None:
         default = questions()[question].get("default")
         for item in default if isinstance(default, list) else [default]:
             assert item in values, f"default of {question} is not one of its choices"
-
-
-def test_gitlab_ci_and_the_rest_api_source_are_rejected_together(
-    template_src: Path, tmp_path: Path
-) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'ci_provider'") as caught:
-        render(template_src, tmp_path / "p", sources=["files", "rest_api"], ci_provider="gitlab")
-    assert "ci_provider must not be gitlab with the rest_api source" in str(caught.value)
-    assert not (tmp_path / "p").exists()
