@@ -205,6 +205,18 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             # the package itself does not depend on it.
             groups={"prefect": ("prefect>=3.4,<4",)},
         ),
+        "dagster": Component(
+            label="Dagster",
+            notes=(
+                "Dagster assets, one per dataset and one for the run report, materialized "
+                "together by one step that runs the pipeline (the same run as the CLI's); a "
+                "job and a schedule run them, failures that may pass are retried and a "
+                "run-failure sensor reports the others."
+            ),
+            # The environment that runs the Dagster daemon installs Dagster
+            # (`uv sync --group dagster`): the package itself does not depend on it.
+            groups={"dagster": ("dagster>=1.13,<2",)},
+        ),
     },
     "metrics": {
         "prometheus_textfile": Component(

@@ -88,6 +88,7 @@ SHARD_WEIGHTS = {
     "project:airflow-duckdb": 3,
     "tests/test_clusters.py": 2,
     "project:polars-delta-prefect": 2,
+    "project:pandas-rest-api-dagster": 2,
 }
 """Rough relative run times of the heavy groups, from CI runs (a generated project is 1)."""
 

@@ -337,6 +337,12 @@ def test_dependency_groups_only_for_the_chosen_orchestrator() -> None:
     assert "<4" in prefect
     runtime = dm.runtime_dependencies({"orchestrator": "prefect"})
     assert "prefect" not in {dist_name(d) for d in runtime}
+    [dagster] = dm.dependency_groups({"orchestrator": "dagster"})["dagster"]
+    assert dist_name(dagster) == "dagster"
+    assert ">=1.13" in dagster
+    assert "<2" in dagster
+    runtime = dm.runtime_dependencies({"orchestrator": "dagster"})
+    assert "dagster" not in {dist_name(d) for d in runtime}
 
 
 # ------------------------------------------------------------------------------------------

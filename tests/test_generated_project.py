@@ -75,12 +75,16 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "orchestrator_retries": 3,
         "schedule": "@hourly",
     },
-    # The REST API source beside the files source (two datasets), served by a local server.
-    "pandas-rest-api": {
+    # The REST API source beside the files source (two datasets), served by a local server,
+    # run by Dagster (the assets materialized in process on an ephemeral instance).
+    "pandas-rest-api-dagster": {
         "engine": "pandas",
         "sources": ["files", "rest_api"],
         "destinations": ["parquet", "duckdb"],
         "license": "Apache-2.0",
+        "orchestrator": "dagster",
+        "orchestrator_retries": 2,
+        "schedule": "@daily",
     },
     # Files and a PostgreSQL table (two datasets) into PostgreSQL only, against a real server.
     "pandas-files-postgres-to-pg": {

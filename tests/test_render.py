@@ -294,6 +294,10 @@ FILES_OF_CHOICE: dict[tuple[str, str], tuple[str, ...]] = {
         "src/{package}/flow.py",
         "tests/integration/test_prefect_flow.py",
     ),
+    ("orchestrator", "dagster"): (
+        "src/{package}/definitions.py",
+        "tests/integration/test_dagster_definitions.py",
+    ),
     ("lineage", "openlineage"): (
         "src/{package}/lineage.py",
         "tests/integration/test_lineage_events.py",
@@ -409,9 +413,9 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("opentelemetry-exporter-otlp-proto-http" in dependencies) == otlp
     assert answers["package_name"] in metadata.get("scripts", {})
     # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
-    assert not dependencies & {"apache-airflow", "prefect"}
+    assert not dependencies & {"apache-airflow", "prefect", "dagster"}
     groups = pyproject["dependency-groups"]
-    for orchestrator in ("airflow", "prefect"):
+    for orchestrator in ("airflow", "prefect", "dagster"):
         assert (orchestrator in groups) == (answers["orchestrator"] == orchestrator)
     if answers["license"] != "Proprietary":
         assert metadata["license"] == answers["license"]
@@ -825,6 +829,12 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "ci_provider": "gitlab",
         "metrics": "otlp",
         "kubernetes": True,
+    },
+    "pandas-dagster": {
+        "engine": "pandas",
+        "sources": ["files", "rest_api"],
+        "orchestrator": "dagster",
+        "alerting": "slack",
     },
 }
 

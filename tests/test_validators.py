@@ -224,7 +224,7 @@ def test_kubernetes_without_docker_is_rejected_naming_both(
     assert not (tmp_path / "p").exists()
 
 
-@pytest.mark.parametrize("orchestrator", ["airflow", "prefect"])
+@pytest.mark.parametrize("orchestrator", ["airflow", "prefect", "dagster"])
 def test_kubernetes_with_an_orchestrator_is_rejected_naming_both(
     template_src: Path, tmp_path: Path, orchestrator: str
 ) -> None:
