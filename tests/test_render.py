@@ -830,11 +830,14 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "metrics": "otlp",
         "kubernetes": True,
     },
+    # No table destination or source: OpenLineage names datasets by their location alone.
     "pandas-dagster": {
         "engine": "pandas",
         "sources": ["files", "rest_api"],
+        "destinations": ["parquet", "delta"],
         "orchestrator": "dagster",
         "alerting": "slack",
+        "lineage": "openlineage",
     },
 }
 
