@@ -56,6 +56,15 @@ BASE_DEPENDENCIES: tuple[str, ...] = (
     "typer>=0.16,<1",
 )
 
+API_DEPENDENCIES: tuple[str, ...] = ("fastapi>=0.116,<1", "uvicorn>=0.35,<1")
+"""Runtime dependencies of the data API (``api_enabled``).
+
+They are runtime dependencies, not a dependency group: the package's ``api`` modules and
+the ``serve`` command import them, and the image serves the API from the same install.
+"""
+API_DESTINATIONS: tuple[str, ...] = ("duckdb", "postgres")
+"""The destinations the data API can read the loaded tables from."""
+
 COMPONENTS: dict[str, dict[str, Component]] = {
     "engine": {
         "polars": Component(
@@ -366,7 +375,8 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     ``metrics_<name>``, ``alert_<name>``, ``lineage_<name>``, ``ci_<name>`` and
     ``license_<name>`` are true for the chosen components and false otherwise, so a
     template file name such as
-    ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean. Four derived
+    ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean (the data API's
+    files read the ``api_enabled`` answer itself, a boolean already). Four derived
     flags name files that several choices generate: ``metrics_export`` (any metrics
     exporter), ``alerting_enabled`` (any alert channel), ``postgres_client`` (the
     PostgreSQL source or destination) and ``landed_source`` (a source landed as Parquet
@@ -384,6 +394,12 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     flags["postgres_client"] = flags["source_postgres"] or flags["dest_postgres"]
     flags["landed_source"] = flags["source_rest_api"] or flags["source_postgres"]
     return flags
+
+
+def api_enabled(answers: Mapping[str, Any]) -> bool:
+    """Whether the data API is generated: ``api_enabled`` with a destination it can read."""
+    chosen = set(as_list(answers.get("destinations")))
+    return answers.get("api_enabled") is True and bool(chosen & set(API_DESTINATIONS))
 
 
 def dataset_names(answers: Mapping[str, Any]) -> dict[str, str]:
@@ -416,6 +432,8 @@ def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
             component = registry.get(name)
             if component is not None:
                 deps.update(component.dependencies)
+    if api_enabled(answers):
+        deps.update(API_DEPENDENCIES)
     return sorted(deps, key=requirement_name)
 
 

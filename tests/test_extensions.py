@@ -298,6 +298,20 @@ def test_duckdb_dependency_follows_destinations() -> None:
     assert "duckdb" not in names(["parquet"])
 
 
+def test_the_data_api_brings_fastapi_and_uvicorn_only_when_enabled() -> None:
+    def names(**answers: object) -> set[str]:
+        return {dist_name(r) for r in dm.runtime_dependencies(answers)}
+
+    assert {"fastapi", "uvicorn"} <= names(destinations=["duckdb"], api_enabled=True)
+    assert {"fastapi", "uvicorn"} <= names(destinations=["postgres"], api_enabled=True)
+    assert not {"fastapi", "uvicorn"} & names(destinations=["duckdb"], api_enabled=False)
+    assert not {"fastapi", "uvicorn"} & names(destinations=["duckdb"])
+    # Without a destination it reads (copier's validator refuses that), no API either.
+    assert not {"fastapi", "uvicorn"} & names(destinations=["parquet"], api_enabled=True)
+    assert dm.api_enabled({"destinations": ["parquet", "postgres"], "api_enabled": True})
+    assert not dm.api_enabled({"destinations": ["duckdb"], "api_enabled": "yes"})
+
+
 def test_optional_dependencies_are_the_extras_of_the_chosen_components() -> None:
     extras = dm.optional_dependencies({"sources": ["files"], "engine": "duckdb"})
 

@@ -66,6 +66,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "log_format": "json",
         "dataset_name": "sales",
         "license": "MIT",
+        "api_enabled": True,
     },
     # Airflow: the DAG imports, and `dag.test()` runs it on the sample, with no server.
     "airflow-duckdb": {
@@ -131,6 +132,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "engine": "polars",
         "sources": ["postgres"],
         "destinations": ["postgres", "parquet"],
+        "api_enabled": True,
     },
     # S3 files into Delta: the sample as JSON Lines in a bucket of a real S3-compatible server
     # (moto in server mode), read through a glob (test_pipeline_run_from_s3).

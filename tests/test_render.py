@@ -79,6 +79,9 @@ def supported(answers: Answers) -> bool:
         return False
     if answers.get("kubernetes") is True and answers.get("orchestrator", "none") != "none":
         return False
+    readable = {"duckdb", "postgres"} & set(destinations)
+    if answers.get("api_enabled") is True and "destinations" in answers and not readable:
+        return False
     return not (answers.get("kubernetes") is True and answers.get("docker") is False)
 
 
@@ -368,6 +371,30 @@ def test_expected_files(rendered: Rendered) -> None:
     assert sorted(path.name for path in (project / "src").iterdir()) == [package]
 
 
+def test_data_api_files_follow_the_answers(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    package = answers["package_name"]
+    destinations = answers["destinations"]
+    data_api = answers["api_enabled"]
+
+    def exists(relative: str) -> bool:
+        return (project / relative).is_file()
+
+    for module in ("__init__", "app", "routes", "models", "middleware", "store"):
+        assert exists(f"src/{package}/api/{module}.py") == data_api, module
+    assert exists(f"src/{package}/api/duckdb_store.py") == (data_api and "duckdb" in destinations)
+    postgres_store = data_api and "postgres" in destinations
+    assert exists(f"src/{package}/api/postgres_store.py") == postgres_store
+    assert exists("tests/unit/test_api.py") == data_api
+    assert exists("tests/integration/test_api_schema.py") == data_api
+    cli = (project / f"src/{package}/cli.py").read_text(encoding="utf-8")
+    assert ("def serve(" in cli) == data_api
+    settings = (project / f"src/{package}/settings.py").read_text(encoding="utf-8")
+    assert ("\n    api_key: SecretStr" in settings) == data_api
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert ("serve-api:" in makefile) == data_api
+
+
 def test_metrics_exporter_follows_the_answers(rendered: Rendered) -> None:
     project, answers = rendered.project, rendered.answers
     package = answers["package_name"]
@@ -412,6 +439,12 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("opentelemetry-sdk" in dependencies) == otlp
     assert ("opentelemetry-exporter-otlp-proto-http" in dependencies) == otlp
     assert answers["package_name"] in metadata.get("scripts", {})
+    # The data API's packages are runtime dependencies: `serve` runs from the same install.
+    assert ("fastapi" in dependencies) == answers["api_enabled"]
+    assert ("uvicorn" in dependencies) == answers["api_enabled"]
+    dev = {dm.requirement_name(item) for item in pyproject["dependency-groups"]["dev"]}
+    assert ("schemathesis" in dev) == answers["api_enabled"]
+    assert ("httpx2" in dev) == answers["api_enabled"]
     # An orchestrator is a dependency group of its own (tests, type checks), never a runtime one.
     assert not dependencies & {"apache-airflow", "prefect", "dagster"}
     groups = pyproject["dependency-groups"]
@@ -619,6 +652,15 @@ def test_compose_runs_the_image_with_the_services_it_needs(rendered: Rendered) -
         endpoint = "http://otel-collector:4318/v1/metrics"
         assert pipeline["environment"][f"{prefix}OTLP_ENDPOINT"] == endpoint
         assert pipeline["depends_on"]["otel-collector"] == {"condition": "service_started"}
+    assert ("api" in services) == answers["api_enabled"]
+    if answers["api_enabled"]:
+        api = services["api"]
+        assert api["image"] == pipeline["image"]
+        assert api["command"][0] == "serve"
+        assert api["read_only"] is True
+        assert f"output:/app/{answers['output_dir']}:ro" in api["volumes"]
+        assert api["ports"] == ["127.0.0.1:8080:8080"]
+        assert ("depends_on" in api) == has_postgres
     assert SECRET_VALUE.findall(text) == [], "a secret written into docker-compose.yml"
 
 
@@ -829,6 +871,7 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "ci_provider": "gitlab",
         "metrics": "otlp",
         "kubernetes": True,
+        "api_enabled": True,
     },
     # No table destination or source: OpenLineage names datasets by their location alone.
     "pandas-dagster": {

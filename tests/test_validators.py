@@ -171,10 +171,11 @@ GOOD: list[Case] = [
     Case("retention_days", 36500, ""),
     Case("env_prefix", "E" * 24 + "_", ""),
     Case("kubernetes", True, ""),
+    Case("api_enabled", True, ""),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes"}
+PAIR_VALIDATED = {"kubernetes", "api_enabled"}
 
 
 def case_id(case: Case) -> str:
@@ -233,6 +234,27 @@ def test_kubernetes_with_an_orchestrator_is_rejected_naming_both(
     expected = f"kubernetes must not be true with orchestrator {orchestrator}"
     assert expected in str(caught.value)
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("destinations", [["parquet"], ["delta"], ["parquet", "delta"]])
+def test_the_data_api_without_a_destination_it_reads_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, destinations: list[str]
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'api_enabled'") as caught:
+        render(template_src, tmp_path / "p", destinations=destinations, api_enabled=True)
+    message = str(caught.value)
+    assert "api_enabled must not be true without a duckdb or postgres destination" in message
+    assert f"destinations is {', '.join(destinations)}" in message
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("destinations", [["duckdb"], ["postgres"], ["parquet", "postgres"]])
+def test_the_data_api_with_a_destination_it_reads_is_accepted(
+    template_src: Path, tmp_path: Path, destinations: list[str]
+) -> None:
+    project = render(template_src, tmp_path / "p", destinations=destinations, api_enabled=True)
+    assert read_answers(project)["api_enabled"] is True
+    assert (project / "src" / "orders_pipeline" / "api" / "app.py").is_file()
 
 
 def test_pyspark_and_the_delta_destination_are_rejected_together(
