@@ -281,7 +281,19 @@ COMPONENTS: dict[str, dict[str, Component]] = {
         "MIT": Component(label="MIT"),
         "Apache-2.0": Component(label="Apache 2.0"),
     },
+    # The object-store client of each cloud: the files source and the Delta tables read
+    # and write the lake through it (fsspec URLs from the Terraform outputs).
+    "cloud_provider": {
+        "none": Component(label="None"),
+        "aws": Component(label="AWS", dependencies=("s3fs>=2025.3,<2028",)),
+        "gcp": Component(label="Google Cloud", dependencies=("gcsfs>=2025.3,<2028",)),
+        "azure": Component(label="Azure", dependencies=("adlfs>=2024.12,<2028",)),
+    },
 }
+
+ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+"""The deployment environments: config/environments/ overlays and infra/terraform tfvars."""
+_AZURE_ENV_SUFFIX = {"dev": "dev", "staging": "stg", "prod": "prd"}
 
 CRON_PRESETS = frozenset({"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"})
 _CRON_FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
@@ -355,6 +367,7 @@ FLAG_PREFIXES = {
     "lineage": "lineage_",
     "ci_provider": "ci_",
     "license": "license_",
+    "cloud_provider": "cloud_",
 }
 
 
@@ -393,6 +406,7 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     flags["alerting_enabled"] = flags["alert_slack"] or flags["alert_email"]
     flags["postgres_client"] = flags["source_postgres"] or flags["dest_postgres"]
     flags["landed_source"] = flags["source_rest_api"] or flags["source_postgres"]
+    flags["cloud_enabled"] = flags["cloud_aws"] or flags["cloud_gcp"] or flags["cloud_azure"]
     return flags
 
 
@@ -414,6 +428,30 @@ def dataset_names(answers: Mapping[str, Any]) -> dict[str, str]:
     if len(chosen) == 1:
         return {chosen[0]: base}
     return {name: f"{base}_{name}" for name in chosen}
+
+
+def lake(answers: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The data lake of each environment: its storage name and its fsspec URL.
+
+    AWS and Google Cloud: a bucket ``<project_slug>-<env>-lake`` (at most 53 characters
+    with the 40-character slug), ``s3://`` or ``gs://``. Azure: a storage account (3 to 24
+    lowercase letters and digits: the slug's first 15, a 3-letter environment, ``lake``)
+    with a ``lake`` container, ``abfs://lake@<account>.dfs.core.windows.net``. Empty
+    without a cloud. Terraform's tfvars and the pipeline's lake URLs both come from here.
+    """
+    provider = answers.get("cloud_provider")
+    slug_ = str(answers.get("project_slug") or "pipeline")
+    lakes: dict[str, dict[str, str]] = {}
+    for env in ENVIRONMENTS:
+        if provider in {"aws", "gcp"}:
+            name = f"{slug_}-{env}-lake"
+            scheme = "s3" if provider == "aws" else "gs"
+            lakes[env] = {"name": name, "url": f"{scheme}://{name}"}
+        elif provider == "azure":
+            account = re.sub(r"[^a-z0-9]", "", slug_.lower())[:15] + _AZURE_ENV_SUFFIX[env]
+            account += "lake"
+            lakes[env] = {"name": account, "url": f"abfs://lake@{account}.dfs.core.windows.net"}
+    return lakes
 
 
 def pii_sample(answers: Mapping[str, Any]) -> bool:
@@ -526,6 +564,7 @@ class DerivedContext(ContextHook):
         context["optional_dependencies"] = optional_dependencies(context)
         context["dataset_names"] = dataset_names(context)
         context["pii_sample"] = pii_sample(context)
+        context["lake"] = lake(context)
 
 
 class DataMaxFilters(Extension):

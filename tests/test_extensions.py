@@ -124,6 +124,7 @@ DERIVED_FLAGS = {
     "alerting_enabled": {"alert_slack", "alert_email"},
     "postgres_client": {"source_postgres", "dest_postgres"},
     "landed_source": {"source_rest_api", "source_postgres"},
+    "cloud_enabled": {"cloud_aws", "cloud_gcp", "cloud_azure"},
 }
 
 
@@ -480,3 +481,24 @@ def test_derived_context_in_a_copier_like_render() -> None:
         _copier_conf={}, destinations=["duckdb"], ci_provider="none"
     )
     assert rendered == "True False"
+
+
+@pytest.mark.parametrize(
+    ("provider", "prod_url"),
+    [
+        ("aws", "s3://a-very-long-project-slug-of-forty-chars-prod-lake"),
+        ("gcp", "gs://a-very-long-project-slug-of-forty-chars-prod-lake"),
+        ("azure", "abfs://lake@averylongprojecprdlake.dfs.core.windows.net"),
+    ],
+)
+def test_lake_names_fit_the_providers_limits(provider: str, prod_url: str) -> None:
+    """Bucket names stay within 63 characters, Azure storage accounts within 3 to 24."""
+    slug = "a-very-long-project-slug-of-forty-chars"
+    lakes = dm.lake({"cloud_provider": provider, "project_slug": slug})
+    assert set(lakes) == set(dm.ENVIRONMENTS)
+    assert lakes["prod"]["url"] == prod_url
+    for env, lake in lakes.items():
+        limit = 24 if provider == "azure" else 63
+        assert 3 <= len(lake["name"]) <= limit, (env, lake)
+        assert lake["url"].endswith(lake["name"]) or lake["name"] in lake["url"]
+    assert dm.lake({"cloud_provider": "none"}) == {}

@@ -28,6 +28,7 @@ def cases(
 
 
 ORCHESTRATED = {"orchestrator": "airflow"}
+CLOUD = {"cloud_provider": "aws"}
 
 
 BAD: list[Case] = [
@@ -147,6 +148,23 @@ BAD: list[Case] = [
         "ORDERS-PIPELINE_",
     ),
     *cases("env_prefix", "at most 25 characters, so that generated lines", "E" * 25 + "_"),
+    *cases(
+        "cloud_region",
+        "lowercase letters, digits and dashes",
+        "EU-West-1",
+        "eu west 1",
+        "e",
+        "eu-west-",
+        asked_with=CLOUD,
+    ),
+    *cases("lake_archive_days", "less than retention_days (365)", 365, 400, asked_with=CLOUD),
+    *cases("lake_archive_days", "at least 1", 0, -5, asked_with=CLOUD),
+    *cases("cloud_budget_monthly", "between 1 and 10000000", 0, 10_000_001, asked_with=CLOUD),
+    *cases("cloud_alert_email", "e-mail address", "", "ops", "ops@", asked_with=CLOUD),
+    *cases("cloud_dr_region", "must differ from cloud_region", "eu-west-1", asked_with=CLOUD),
+    *cases("cloud_dr_region", "lowercase letters, digits and dashes", "EU", asked_with=CLOUD),
+    *cases("cloud_rpo_hours", "between 1 and 720", 0, 721, asked_with=CLOUD),
+    *cases("cloud_rto_hours", "between 1 and 720", 0, 721, asked_with=CLOUD),
 ]
 
 # A valid answer other than the default: the edge of the allowed range where there is one.
@@ -172,10 +190,18 @@ GOOD: list[Case] = [
     Case("env_prefix", "E" * 24 + "_", ""),
     Case("kubernetes", True, ""),
     Case("api_enabled", True, ""),
+    Case("cloud_region", "us-east-2", "", CLOUD),
+    Case("lake_archive_days", 364, "", CLOUD),
+    Case("cloud_budget_monthly", 10_000_000, "", CLOUD),
+    Case("cloud_alert_email", "finops+alerts@sub.example.co.uk", "", CLOUD),
+    Case("cloud_dr_region", "us-west-2", "", CLOUD),
+    Case("cloud_rpo_hours", 720, "", CLOUD),
+    Case("cloud_rto_hours", 1, "", CLOUD),
+    Case("cloud_compute", "container_job", "", CLOUD),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes", "api_enabled"}
+PAIR_VALIDATED = {"kubernetes", "api_enabled", "cloud_compute"}
 
 
 def case_id(case: Case) -> str:
@@ -317,11 +343,15 @@ def test_gitlab_ci_serves_the_sample_api(template_src: Path, tmp_path: Path) -> 
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
     """The good values in two renders (few renders keep the fast tier fast); none is rejected.
 
-    Kubernetes goes apart: it is refused with the orchestrator the other cases ask with.
+    Kubernetes and the cloud container job go apart: each is refused with the orchestrator
+    the other cases ask with.
     """
     data = {case.question: case.value for case in GOOD}
     assert len(data) == len(GOOD), "one good value per question"
     alone = {"kubernetes": data.pop("kubernetes")}
+    job = {**CLOUD, "cloud_compute": data.pop("cloud_compute")}
+    answers = read_answers(render(template_src, tmp_path / "job", **job))
+    assert {name: answers[name] for name in job} == job
     asked_with = {name: value for case in GOOD for name, value in case.asked_with.items()}
     answers = read_answers(render(template_src, tmp_path / "project", **asked_with, **data))
     assert {name: answers[name] for name in data} == data
@@ -375,5 +405,30 @@ def test_all_choice_values_are_distinct() -> None:
         values = choice_values(questions()[question])
         assert len(values) == len(set(map(repr, values))), question
         default = questions()[question].get("default")
+        if isinstance(default, str) and "{{" in default:
+            continue  # computed from earlier answers; test_render checks what it gives
         for item in default if isinstance(default, list) else [default]:
             assert item in values, f"default of {question} is not one of its choices"
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        ({"docker": False}, "cloud_compute must not be container_job with docker false"),
+        ({"orchestrator": "prefect"}, "cloud_compute must not be container_job with orchestrator"),
+        ({"kubernetes": True}, "cloud_compute must not be container_job with kubernetes true"),
+    ],
+)
+def test_a_cloud_container_job_beside_another_runner_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, other: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'cloud_compute'") as caught:
+        render(
+            template_src,
+            tmp_path / "p",
+            cloud_provider="gcp",
+            cloud_compute="container_job",
+            **other,
+        )
+    assert expected in str(caught.value)
+    assert not (tmp_path / "p").exists()
