@@ -341,6 +341,25 @@ def is_cron_expression(value: object) -> bool:
     )
 
 
+_CRON_OF_PRESET = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+
+
+def cron_expression_of(schedule: str) -> str:
+    """The 5-field cron expression of ``schedule`` (a preset such as ``@daily`` expanded).
+
+    Cloud schedulers (EventBridge Scheduler, Cloud Scheduler, Container Apps jobs) take
+    5-field expressions only.
+    """
+    return _CRON_OF_PRESET.get(schedule.strip().lower(), schedule)
+
+
 def is_python_keyword(value: object) -> bool:
     """Tell whether ``value`` is a Python keyword (or soft keyword)."""
     return isinstance(value, str) and (keyword.iskeyword(value) or keyword.issoftkeyword(value))
@@ -576,6 +595,7 @@ class DataMaxFilters(Extension):
         environment.filters["toml_list"] = toml_list
         environment.filters["toml_str"] = toml_str
         environment.filters["env_name"] = env_name
+        environment.filters["cron_expression_of"] = cron_expression_of
         environment.tests["cron_expression"] = is_cron_expression
         environment.tests["python_keyword"] = is_python_keyword
         environment.globals["pipeline_diagram"] = pipeline_diagram

@@ -502,3 +502,20 @@ def test_lake_names_fit_the_providers_limits(provider: str, prod_url: str) -> No
         assert 3 <= len(lake["name"]) <= limit, (env, lake)
         assert lake["url"].endswith(lake["name"]) or lake["name"] in lake["url"]
     assert dm.lake({"cloud_provider": "none"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ("@hourly", "0 * * * *"),
+        ("@daily", "0 0 * * *"),
+        ("@weekly", "0 0 * * 0"),
+        ("@monthly", "0 0 1 * *"),
+        ("@yearly", "0 0 1 1 *"),
+        ("@annually", "0 0 1 1 *"),
+        ("30 6 * * mon-fri", "30 6 * * mon-fri"),
+    ],
+)
+def test_cron_expression_of_expands_the_presets(schedule: str, expected: str) -> None:
+    assert dm.cron_expression_of(schedule) == expected
+    assert dm.is_cron_expression(expected)
