@@ -473,6 +473,30 @@ def lake(answers: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     return lakes
 
 
+def k8s_secrets(answers: Mapping[str, Any], *, pipeline: bool) -> list[tuple[str, str]]:
+    """The keys of the Kubernetes Secret a CronJob mounts, each with the variable it becomes.
+
+    Every command needs the PostgreSQL destination's password; the pipeline run also needs
+    the PostgreSQL source's password, the PII hashing key and the alert channel's
+    credentials. Retention (``pipeline`` false) touches the destinations only.
+    """
+    flags = component_flags(answers)
+    secrets: list[tuple[str, str]] = []
+    if flags["dest_postgres"]:
+        secrets.append(("postgres-password", "POSTGRES_PASSWORD"))
+    if not pipeline:
+        return secrets
+    if flags["source_postgres"]:
+        secrets.append(("source-postgres-password", "SOURCE_POSTGRES_PASSWORD"))
+    if answers.get("pii_protection") == "hash":
+        secrets.append(("pii-key", "PII_KEY"))
+    if flags["alert_slack"]:
+        secrets.append(("slack-webhook-url", "SLACK_WEBHOOK_URL"))
+    if flags["alert_email"]:
+        secrets += [("smtp-username", "SMTP_USERNAME"), ("smtp-password", "SMTP_PASSWORD")]
+    return secrets
+
+
 def pii_sample(answers: Mapping[str, Any]) -> bool:
     """Whether the sample's personal-data column is protected (``pii_protection`` not ``none``).
 
@@ -600,3 +624,4 @@ class DataMaxFilters(Extension):
         environment.tests["python_keyword"] = is_python_keyword
         environment.globals["pipeline_diagram"] = pipeline_diagram
         environment.globals["component_notes"] = component_notes
+        environment.globals["k8s_secrets"] = k8s_secrets

@@ -519,3 +519,23 @@ def test_lake_names_fit_the_providers_limits(provider: str, prod_url: str) -> No
 def test_cron_expression_of_expands_the_presets(schedule: str, expected: str) -> None:
     assert dm.cron_expression_of(schedule) == expected
     assert dm.is_cron_expression(expected)
+
+
+def test_k8s_secrets_give_the_run_what_it_reads_and_retention_only_the_destinations() -> None:
+    answers = {
+        "sources": ["files", "postgres"],
+        "destinations": ["postgres"],
+        "pii_protection": "hash",
+        "alerting": "email",
+    }
+    assert dm.k8s_secrets(answers, pipeline=True) == [
+        ("postgres-password", "POSTGRES_PASSWORD"),
+        ("source-postgres-password", "SOURCE_POSTGRES_PASSWORD"),
+        ("pii-key", "PII_KEY"),
+        ("smtp-username", "SMTP_USERNAME"),
+        ("smtp-password", "SMTP_PASSWORD"),
+    ]
+    assert dm.k8s_secrets(answers, pipeline=False) == [("postgres-password", "POSTGRES_PASSWORD")]
+    masked = {"sources": ["files"], "pii_protection": "mask", "alerting": "slack"}
+    assert dm.k8s_secrets(masked, pipeline=True) == [("slack-webhook-url", "SLACK_WEBHOOK_URL")]
+    assert dm.k8s_secrets(masked, pipeline=False) == []

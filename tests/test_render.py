@@ -766,31 +766,44 @@ def check_cronjob(
     ]
     assert secret_like == [], "secrets must be mounted as files, not environment variables"
     command = container["args"][0]
-    # Only the pipeline run alerts; retention needs the destinations' credentials only.
-    alerts = command == "run" and answers["alerting"] != "none"
-    needs_secrets = "postgres" in answers["destinations"] or alerts
-    assert ("secrets" in volumes) == needs_secrets
-    if needs_secrets:
+    # Retention needs the destinations' credentials only; the run also reads its sources'
+    # passwords, the PII hashing key and the alert channel's credentials.
+    run = command == "run"
+    expected = set()
+    if "postgres" in answers["destinations"]:
+        expected.add("POSTGRES_PASSWORD")
+    if run and "postgres" in answers["sources"]:
+        expected.add("SOURCE_POSTGRES_PASSWORD")
+    if run and answers["pii_protection"] == "hash":
+        expected.add("PII_KEY")
+    if run and answers["alerting"] == "slack":
+        expected.add("SLACK_WEBHOOK_URL")
+    if run and answers["alerting"] == "email":
+        expected |= {"SMTP_USERNAME", "SMTP_PASSWORD"}
+    assert ("secrets" in volumes) == bool(expected)
+    if expected:
         assert volumes["secrets"]["secret"]["secretName"] == f"{slug}-secrets"
         secrets_dir = mounts["secrets"]
         assert env[secrets_dir_variable]["value"] == secrets_dir
-        files = [item["path"] for item in volumes["secrets"]["secret"]["items"]]
-        assert files, "a secrets volume without files"
-        assert all(name.startswith(answers["env_prefix"]) for name in files), files
+        files = {item["path"] for item in volumes["secrets"]["secret"]["items"]}
+        assert files == {answers["env_prefix"] + name for name in expected}, files
     assert container["args"][1:3] == ["--config", "config/pipeline.yml"]
     return str(command)
 
 
 CHECKOV = "checkov==3.3.30"
 """checkov, run with uvx (its dependencies conflict with the template's own tools)."""
-# Each way the CronJob carries secrets: none, the Slack webhook, PostgreSQL with SMTP credentials.
+# Each way the CronJob carries secrets: none, the Slack webhook, and PostgreSQL (source and
+# destination) with the PII key and SMTP credentials.
 CHECKOV_ANSWERS = {
     "no-secrets": {"kubernetes": True},
     "slack": {"kubernetes": True, "engine": "polars", "alerting": "slack"},
     "postgres-email": {
         "kubernetes": True,
         "engine": "pandas",
+        "sources": ["files", "postgres"],
         "destinations": ["postgres"],
+        "pii_protection": "hash",
         "alerting": "email",
     },
 }
