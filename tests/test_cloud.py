@@ -150,12 +150,14 @@ def test_terraform_passes_checkov(
 # AWS
 # ------------------------------------------------------------------------------------------
 
-AWS_OPTIONAL_FILES = {
-    "compute.tf": "cloud_compute",
-    "network.tf": "cloud_private_network",
-    "replication.tf": "cloud_dr_replication",
-    "streaming.tf": "cloud_streaming",
-    "warehouse.tf": "cloud_warehouse",
+# Resources generated only with an answer (file, resource), by the answer that adds them.
+AWS_OPTIONAL_RESOURCES = {
+    "cloud_compute": ("compute.tf", 'resource "aws_ecs_task_definition" "job"'),
+    "cloud_scheduler": ("compute.tf", 'resource "aws_scheduler_schedule" "job"'),
+    "cloud_private_network": ("security.tf", 'resource "aws_vpc" "main"'),
+    "cloud_dr_replication": ("lake.tf", 'resource "aws_s3_bucket_replication_configuration"'),
+    "cloud_streaming": ("lake.tf", 'resource "aws_kinesis_firehose_delivery_stream" "events"'),
+    "cloud_warehouse": ("lake.tf", 'resource "aws_athena_workgroup" "main"'),
 }
 
 
@@ -189,15 +191,16 @@ def aws_tfvars(project: Path, env: str) -> dict[str, Any]:
     }
 
 
-def test_aws_answers_choose_the_generated_files(aws_full: Path, aws_minimal: Path) -> None:
-    for name in AWS_OPTIONAL_FILES:
-        assert (aws_full / TERRAFORM_DIR / name).is_file(), f"full: no {name}"
-        assert not (aws_minimal / TERRAFORM_DIR / name).exists(), f"minimal: {name}"
+def test_aws_answers_choose_the_generated_resources(aws_full: Path, aws_minimal: Path) -> None:
+    for answer, (name, resource) in AWS_OPTIONAL_RESOURCES.items():
+        full = (aws_full / TERRAFORM_DIR / name).read_text(encoding="utf-8")
+        assert resource in full, f"full: no {resource} for {answer}"
+        minimal = (aws_minimal / TERRAFORM_DIR / name).read_text(encoding="utf-8")
+        assert resource not in minimal, f"minimal: {resource} without {answer}"
     for project in (aws_full, aws_minimal):
-        text = "\n".join(
-            p.read_text(encoding="utf-8") for p in (project / TERRAFORM_DIR).glob("*.tf")
-        )
-        assert "count = var." not in text, "an answer left as a runtime switch"
+        terraform = project / TERRAFORM_DIR
+        text = "\n".join(path.read_text(encoding="utf-8") for path in terraform.glob("*.tf"))
+        assert "? 1 : 0" not in text, "an answer left as a runtime switch"
 
 
 def test_aws_tfvars_name_each_environments_lake(aws_full: Path) -> None:
@@ -217,12 +220,12 @@ def test_aws_lake_layout_follows_the_partitioning(aws_full: Path, aws_minimal: P
         main = (project / TERRAFORM_DIR / "main.tf").read_text(encoding="utf-8")
         assert f'/{glob}"' in main, f"FILES_PATH glob {glob} missing"
         assert "FILES_PATH = local.files_glob" in main
-    streaming = (aws_full / TERRAFORM_DIR / "streaming.tf").read_text(encoding="utf-8")
+    streaming = (aws_full / TERRAFORM_DIR / "lake.tf").read_text(encoding="utf-8")
     assert 'prefix              = "raw/events/dt=!{timestamp:yyyy-MM-dd}/"' in streaming
 
 
 def test_aws_lake_bucket_is_hardened(aws_full: Path) -> None:
-    parsed = parse_terraform(aws_full)["storage.tf"]
+    parsed = parse_terraform(aws_full)["lake.tf"]
     for kind in (
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_server_side_encryption_configuration",
@@ -233,8 +236,7 @@ def test_aws_lake_bucket_is_hardened(aws_full: Path) -> None:
     ):
         assert {"lake", "logs"} <= set(aws_blocks(parsed, "resource", kind)), kind
     assert "lake" in aws_blocks(parsed, "resource", "aws_s3_bucket_logging")
-    replication = parse_terraform(aws_full)["replication.tf"]
-    rules = aws_blocks(replication, "resource", "aws_s3_bucket_replication_configuration")
+    rules = aws_blocks(parsed, "resource", "aws_s3_bucket_replication_configuration")
     destination = rules["lake"]["rule"][0]["destination"][0]
     assert destination["replication_time"][0]["time"][0]["minutes"] == 15  # RPO 1 hour
     assert destination["metrics"][0]["status"] == '"Enabled"'
@@ -245,9 +247,9 @@ def test_aws_rpo_above_one_hour_has_no_replication_time_control(
 ) -> None:
     answers = {**FULL, "cloud_rpo_hours": 4, "schedule": "@weekly"}
     project = render(template_src, tmp_path / "project", cloud_provider="aws", **answers)
-    replication = (project / TERRAFORM_DIR / "replication.tf").read_text(encoding="utf-8")
+    replication = (project / TERRAFORM_DIR / "lake.tf").read_text(encoding="utf-8")
     assert "replication_time" not in replication
-    assert "metrics" not in replication
+    assert "metrics {" not in replication
     compute = (project / TERRAFORM_DIR / "compute.tf").read_text(encoding="utf-8")
     assert 'schedule_expression          = "cron(0 0 ? * SUN *)"' in compute
 
