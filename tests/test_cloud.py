@@ -295,3 +295,31 @@ def test_aws_terraform_is_formatted(template_src: Path, tmp_path: Path, variant:
     except FileNotFoundError:
         pytest.skip("no terraform binary")
     assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}"
+
+
+@pytest.mark.slow
+def test_aws_minimal_passes_checkov(
+    template_git_repo: Path, tmp_path: Path, isolated_env: dict[str, str]
+) -> None:
+    """With every AWS option off, checkov passes too; its only skips are justified inline."""
+    project = render_cloud(
+        template_git_repo, tmp_path / "project", "aws", "minimal", vcs_ref=TEMPLATE_TAG
+    )
+    result = subprocess.run(
+        [
+            *("uvx", CHECKOV, "--skip-download", "--framework", "terraform"),
+            *("--output", "json", "--directory", TERRAFORM_DIR),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+        env={**isolated_env, "BC_SKIP_MAPPING": "TRUE"},
+        timeout=900,
+    )
+    report = json.loads(result.stdout)
+    results = report["results"]
+    assert [check["check_id"] for check in results["failed_checks"]] == []
+    skipped = {check["check_id"] for check in results["skipped_checks"]}
+    assert skipped <= {"CKV_AWS_18", "CKV_AWS_144"}, skipped
+    assert all(check["check_result"].get("suppress_comment") for check in results["skipped_checks"])
