@@ -144,3 +144,182 @@ def test_terraform_passes_checkov(
     ]
     assert unjustified == [], "skipped without a reason:\n" + "\n".join(unjustified)
     assert sum(one["summary"]["passed"] for one in reports) > 0
+
+
+# ------------------------------------------------------------------------------------------
+# AWS
+# ------------------------------------------------------------------------------------------
+
+# Resources generated only with an answer (file, resource), by the answer that adds them.
+AWS_OPTIONAL_RESOURCES = {
+    "cloud_compute": ("compute.tf", 'resource "aws_ecs_task_definition" "job"'),
+    "cloud_scheduler": ("compute.tf", 'resource "aws_scheduler_schedule" "job"'),
+    "cloud_private_network": ("security.tf", 'resource "aws_vpc" "main"'),
+    "cloud_dr_replication": ("lake.tf", 'resource "aws_s3_bucket_replication_configuration"'),
+    "cloud_streaming": ("lake.tf", 'resource "aws_kinesis_firehose_delivery_stream" "events"'),
+    "cloud_warehouse": ("lake.tf", 'resource "aws_athena_workgroup" "main"'),
+}
+
+
+@pytest.fixture(scope="module")
+def aws_full(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_cloud(template_src, tmp_path_factory.mktemp("aws") / "full", "aws", "full")
+
+
+@pytest.fixture(scope="module")
+def aws_minimal(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_cloud(template_src, tmp_path_factory.mktemp("aws") / "min", "aws", "minimal")
+
+
+def aws_blocks(parsed: dict[str, Any], kind: str, type_: str) -> dict[str, Any]:
+    """The blocks of one kind and type (resource "aws_s3_bucket"...), by name, quotes removed."""
+    found: dict[str, Any] = {}
+    for block in parsed.get(kind, []):
+        for key, named in block.items():
+            if key.strip('"') != type_:
+                continue
+            for name, body in named.items():
+                found[name.strip('"')] = body
+    return found
+
+
+def aws_tfvars(project: Path, env: str) -> dict[str, Any]:
+    text = (project / TERRAFORM_DIR / "environments" / f"{env}.tfvars").read_text(encoding="utf-8")
+    return {
+        key: value.strip('"') if isinstance(value, str) else value
+        for key, value in hcl2.loads(text).items()
+    }
+
+
+def test_aws_answers_choose_the_generated_resources(aws_full: Path, aws_minimal: Path) -> None:
+    for answer, (name, resource) in AWS_OPTIONAL_RESOURCES.items():
+        full = (aws_full / TERRAFORM_DIR / name).read_text(encoding="utf-8")
+        assert resource in full, f"full: no {resource} for {answer}"
+        minimal = (aws_minimal / TERRAFORM_DIR / name).read_text(encoding="utf-8")
+        assert resource not in minimal, f"minimal: {resource} without {answer}"
+    for project in (aws_full, aws_minimal):
+        terraform = project / TERRAFORM_DIR
+        text = "\n".join(path.read_text(encoding="utf-8") for path in terraform.glob("*.tf"))
+        assert "? 1 : 0" not in text, "an answer left as a runtime switch"
+
+
+def test_aws_tfvars_name_each_environments_lake(aws_full: Path) -> None:
+    answers = read_answers(aws_full)
+    for env in ENVIRONMENTS:
+        tfvars = aws_tfvars(aws_full, env)
+        assert tfvars["environment"] == env
+        assert tfvars["lake_bucket_name"] == f"{answers['project_slug']}-{env}-lake"
+        assert tfvars["region"] == answers["cloud_region"]
+        assert tfvars["budget_monthly"] == answers["cloud_budget_monthly"]
+        assert tfvars["alert_email"] == answers["cloud_alert_email"]
+        assert tfvars["dr_region"] == answers["cloud_dr_region"]
+
+
+def test_aws_lake_layout_follows_the_partitioning(aws_full: Path, aws_minimal: Path) -> None:
+    for project, glob in ((aws_full, "dt=*/*.csv"), (aws_minimal, "*.csv")):
+        main = (project / TERRAFORM_DIR / "main.tf").read_text(encoding="utf-8")
+        assert f'/{glob}"' in main, f"FILES_PATH glob {glob} missing"
+        assert "FILES_PATH = local.files_glob" in main
+    streaming = (aws_full / TERRAFORM_DIR / "lake.tf").read_text(encoding="utf-8")
+    assert 'prefix              = "raw/events/dt=!{timestamp:yyyy-MM-dd}/"' in streaming
+
+
+def test_aws_lake_bucket_is_hardened(aws_full: Path) -> None:
+    parsed = parse_terraform(aws_full)["lake.tf"]
+    for kind in (
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_policy",
+    ):
+        assert {"lake", "logs"} <= set(aws_blocks(parsed, "resource", kind)), kind
+    assert "lake" in aws_blocks(parsed, "resource", "aws_s3_bucket_logging")
+    rules = aws_blocks(parsed, "resource", "aws_s3_bucket_replication_configuration")
+    destination = rules["lake"]["rule"][0]["destination"][0]
+    assert destination["replication_time"][0]["time"][0]["minutes"] == 15  # RPO 1 hour
+    assert destination["metrics"][0]["status"] == '"Enabled"'
+
+
+def test_aws_rpo_above_one_hour_has_no_replication_time_control(
+    template_src: Path, tmp_path: Path
+) -> None:
+    answers = {**FULL, "cloud_rpo_hours": 4, "schedule": "@weekly"}
+    project = render(template_src, tmp_path / "project", cloud_provider="aws", **answers)
+    replication = (project / TERRAFORM_DIR / "lake.tf").read_text(encoding="utf-8")
+    assert "replication_time" not in replication
+    assert "metrics {" not in replication
+    compute = (project / TERRAFORM_DIR / "compute.tf").read_text(encoding="utf-8")
+    assert 'schedule_expression          = "cron(0 0 ? * SUN *)"' in compute
+
+
+def test_aws_scheduler_role_may_only_run_the_task(aws_full: Path) -> None:
+    compute = (aws_full / TERRAFORM_DIR / "compute.tf").read_text(encoding="utf-8")
+    policy = compute.split('resource "aws_iam_role_policy" "scheduler"', 1)[1].split("\n}\n", 1)[0]
+    actions = [line.split("=", 1)[1].strip() for line in policy.splitlines() if "Action" in line]
+    assert actions == ['"ecs:RunTask"', '"iam:PassRole"', '"kms:Decrypt"']
+    assert 'schedule_expression          = "cron(0 2 * * ? *)"' in compute
+    assert "assign_public_ip = false" in compute
+
+
+def test_aws_docs_and_readme_describe_the_answers(aws_full: Path, aws_minimal: Path) -> None:
+    full = (aws_full / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "## 11. Cloud architecture (AWS)" in full
+    for number in range(1, 10):
+        assert f"### 11.{number} " in full, f"no section 11.{number}"
+    assert "```mermaid\nflowchart LR" in full
+    for component in ("Fargate", "Kinesis Data Firehose", "Athena", "replica", "RTC 15 min"):
+        assert component in full, component
+    minimal = (aws_minimal / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for component in ("Fargate task<br/>", "Kinesis Data Firehose<br/>", "Athena workgroup]"):
+        assert component not in minimal, component
+    assert "No cross-region replication was chosen" in minimal
+    readme = (aws_full / "README.md").read_text(encoding="utf-8")
+    assert "## Cloud infrastructure" in readme
+    assert "-var-file=environments/dev.tfvars" in readme
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_aws_terraform_is_formatted(template_src: Path, tmp_path: Path, variant: str) -> None:
+    """`terraform fmt` would change nothing (skipped where no terraform binary is installed)."""
+    project = render_cloud(template_src, tmp_path / "project", "aws", variant)
+    try:
+        result = subprocess.run(
+            ["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=project / TERRAFORM_DIR,
+        )
+    except FileNotFoundError:
+        pytest.skip("no terraform binary")
+    assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}"
+
+
+@pytest.mark.slow
+def test_aws_minimal_passes_checkov(
+    template_git_repo: Path, tmp_path: Path, isolated_env: dict[str, str]
+) -> None:
+    """With every AWS option off, checkov passes too; its only skips are justified inline."""
+    project = render_cloud(
+        template_git_repo, tmp_path / "project", "aws", "minimal", vcs_ref=TEMPLATE_TAG
+    )
+    result = subprocess.run(
+        [
+            *("uvx", CHECKOV, "--skip-download", "--framework", "terraform"),
+            *("--output", "json", "--directory", TERRAFORM_DIR),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+        env={**isolated_env, "BC_SKIP_MAPPING": "TRUE"},
+        timeout=900,
+    )
+    report = json.loads(result.stdout)
+    results = report["results"]
+    assert [check["check_id"] for check in results["failed_checks"]] == []
+    skipped = {check["check_id"] for check in results["skipped_checks"]}
+    assert skipped <= {"CKV_AWS_18", "CKV_AWS_144"}, skipped
+    assert all(check["check_result"].get("suppress_comment") for check in results["skipped_checks"])
