@@ -266,7 +266,8 @@ def test_gcp_the_job_gets_the_lake_urls(
     assert env["ORDERS_PIPELINE_FILES_PATH"] == "${local.raw_glob}"
     assert env["ORDERS_PIPELINE_DELTA_PATH"] == '"${local.curated}/delta"'
     resources = _gcp_blocks(parsed, "resource")
-    assert 'toset(["orders"])' in str(resources["google_bigquery_table.delta"]["for_each"])
+    assert resources["google_bigquery_table.delta"]["for_each"] == "${toset(var.delta_tables)}"
+    assert parsed["environments/prod.tfvars"]["delta_tables"] == ['"orders"']
     storage = resources["google_pubsub_subscription.events_to_lake"]["cloud_storage_config"][0]
     prefix = "raw/events/dt=" if partitioning == "ingest_date" else "raw/events/"
     assert storage["filename_prefix"] == f'"{prefix}"'
