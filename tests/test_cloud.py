@@ -149,7 +149,13 @@ def test_terraform_passes_checkov(
 # ==============================================================================
 # Microsoft Azure
 # ==============================================================================
-AZURE_OPTIONAL_FILES = ("job.tf", "network.tf", "streaming.tf", "warehouse.tf")
+AZURE_OPTIONAL_RESOURCES = (
+    "azurerm_container_app_job.pipeline",
+    "azurerm_synapse_workspace.main",
+    "azurerm_eventhub.events",
+    "azurerm_virtual_network.main",
+)
+"""One resource of each optional component: the job, the warehouse, streaming, the network."""
 
 
 def azure_resources(parsed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -171,9 +177,9 @@ def azure_tfvars(parsed: dict[str, dict[str, Any]], env: str) -> dict[str, Any]:
 def test_azure_full_variant_generates_every_component(template_src: Path, tmp_path: Path) -> None:
     project = render_cloud(template_src, tmp_path / "project", "azure", "full", schedule="@daily")
     parsed = parse_terraform(project)
-    for name in AZURE_OPTIONAL_FILES:
-        assert name in parsed, f"{name} missing with every option on"
     resources = azure_resources(parsed)
+    for name in AZURE_OPTIONAL_RESOURCES:
+        assert name in resources, f"{name} missing with every option on"
     lake = resources["azurerm_storage_account.lake"]
     assert lake["is_hns_enabled"] is True
     assert lake["shared_access_key_enabled"] is False
@@ -196,8 +202,8 @@ def test_azure_full_variant_generates_every_component(template_src: Path, tmp_pa
 def test_azure_minimal_variant_generates_the_lake_only(template_src: Path, tmp_path: Path) -> None:
     project = render_cloud(template_src, tmp_path / "project", "azure", "minimal")
     parsed = parse_terraform(project)
-    assert not [name for name in AZURE_OPTIONAL_FILES if name in parsed]
     resources = azure_resources(parsed)
+    assert not [name for name in AZURE_OPTIONAL_RESOURCES if name in resources]
     lake = resources["azurerm_storage_account.lake"]
     assert lake["account_replication_type"] == '"ZRS"'
     assert lake["public_network_access_enabled"] is True
