@@ -505,3 +505,122 @@ def test_gcp_minimal_terraform_passes_checkov(
     assert summary["failed"] == []
     assert all(summary["skipped"].values()), summary["skipped"]
     assert summary["passed"] > 0
+
+
+# ==============================================================================
+# Microsoft Azure
+# ==============================================================================
+AZURE_OPTIONAL_RESOURCES = (
+    "azurerm_container_app_job.pipeline",
+    "azurerm_synapse_workspace.main",
+    "azurerm_eventhub.events",
+    "azurerm_virtual_network.main",
+)
+"""One resource of each optional component: the job, the warehouse, streaming, the network."""
+
+
+def azure_resources(parsed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every resource of the parsed Terraform, by `type.name` (hcl2 8.x's quotes removed)."""
+    resources: dict[str, dict[str, Any]] = {}
+    for content in parsed.values():
+        for block in content.get("resource", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    resources[f"{kind.strip(chr(34))}.{name.strip(chr(34))}"] = body
+    return resources
+
+
+def azure_tfvars(parsed: dict[str, dict[str, Any]], env: str) -> dict[str, Any]:
+    values = parsed[f"environments/{env}.tfvars"]
+    return {key: str(value).strip('"') for key, value in values.items()}
+
+
+def test_azure_full_variant_generates_every_component(template_src: Path, tmp_path: Path) -> None:
+    project = render_cloud(template_src, tmp_path / "project", "azure", "full", schedule="@daily")
+    parsed = parse_terraform(project)
+    resources = azure_resources(parsed)
+    for name in AZURE_OPTIONAL_RESOURCES:
+        assert name in resources, f"{name} missing with every option on"
+    lake = resources["azurerm_storage_account.lake"]
+    assert lake["is_hns_enabled"] is True
+    assert lake["shared_access_key_enabled"] is False
+    assert lake["public_network_access_enabled"] is False
+    assert lake["account_replication_type"] == '"RAGZRS"'  # RPO 1 h: geo-zone-redundant
+    assert "customer_managed_key" in lake
+    job = resources["azurerm_container_app_job.pipeline"]
+    assert job["schedule_trigger_config"][0]["cron_expression"] == '"0 0 * * *"'  # @daily
+    assert "manual_trigger_config" not in job
+    locals_ = parsed["main.tf"]["locals"][0]
+    assert locals_["raw_files_glob"].endswith('/raw/orders/dt=*/*.csv"')
+    for env, suffix in zip(ENVIRONMENTS, ("dev", "stg", "prd"), strict=True):
+        tfvars = azure_tfvars(parsed, env)
+        assert tfvars["environment"] == env
+        assert tfvars["lake_account_name"].endswith(f"{suffix}lake")
+        assert tfvars["dr_location"] == "northeurope"
+        assert "image" in tfvars
+
+
+def test_azure_minimal_variant_generates_the_lake_only(template_src: Path, tmp_path: Path) -> None:
+    project = render_cloud(template_src, tmp_path / "project", "azure", "minimal")
+    parsed = parse_terraform(project)
+    resources = azure_resources(parsed)
+    assert not [name for name in AZURE_OPTIONAL_RESOURCES if name in resources]
+    lake = resources["azurerm_storage_account.lake"]
+    assert lake["account_replication_type"] == '"ZRS"'
+    assert lake["public_network_access_enabled"] is True
+    assert parsed["main.tf"]["locals"][0]["raw_files_glob"].endswith('/raw/orders/*.csv"')
+    tfvars = azure_tfvars(parsed, "prod")
+    assert "dr_location" not in tfvars
+    assert "image" not in tfvars
+    assert "allowed_ip_ranges" in {
+        name.strip('"') for block in parsed["variables.tf"]["variable"] for name in block
+    }
+
+
+def test_azure_job_without_scheduler_has_a_manual_trigger(
+    template_src: Path, tmp_path: Path
+) -> None:
+    project = render(
+        template_src,
+        tmp_path / "project",
+        cloud_provider="azure",
+        **{**FULL, "cloud_scheduler": False},
+    )
+    job = azure_resources(parse_terraform(project))["azurerm_container_app_job.pipeline"]
+    assert "manual_trigger_config" in job
+    assert "schedule_trigger_config" not in job
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_azure_docs_have_the_nine_cloud_sections(
+    template_src: Path, tmp_path: Path, variant: str
+) -> None:
+    project = render_cloud(template_src, tmp_path / "project", "azure", variant)
+    architecture = (project / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "## 11. Cloud architecture (Microsoft Azure)" in architecture
+    for number in range(1, 10):
+        assert f"### 11.{number} " in architecture
+    assert "```mermaid\nflowchart LR" in architecture
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "-var-file=environments/<env>.tfvars" in readme
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_azure_terraform_is_formatted(
+    template_src: Path, tmp_path: Path, isolated_env: dict[str, str], variant: str
+) -> None:
+    """`terraform fmt -check`, where a Terraform binary is installed."""
+    project = render_cloud(template_src, tmp_path / "project", "azure", variant)
+    try:
+        result = subprocess.run(
+            ["terraform", "fmt", "-check", "-recursive", "-diff", "."],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=project / TERRAFORM_DIR,
+            env={**isolated_env, "TF_CLI_CONFIG_FILE": "/dev/null"},
+            timeout=120,
+        )
+    except FileNotFoundError:
+        pytest.skip("no terraform binary")
+    assert result.returncode == 0, f"not terraform-fmt formatted:\n{result.stdout}"
