@@ -62,6 +62,27 @@ API_DEPENDENCIES: tuple[str, ...] = ("fastapi>=0.116,<1", "uvicorn>=0.35,<1")
 They are runtime dependencies, not a dependency group: the package's ``api`` modules and
 the ``serve`` command import them, and the image serves the API from the same install.
 """
+ML_DEPENDENCIES: tuple[str, ...] = (
+    "alembic>=1.16,<2",
+    "mlflow-skinny>=3.17,<4",
+    "pandas>=3.0,<4",
+    "pyarrow>=20,<27",
+    "scikit-learn>=1.9,<2",
+    "skops>=0.13,<1",
+    "sqlalchemy>=2.0,<3",
+)
+"""Runtime dependencies of the ML pipeline (``ml_enabled``), whatever the algorithm.
+
+mlflow-skinny, not mlflow: no tracking server or UI in the image. SQLAlchemy and Alembic
+back its SQLite tracking store and model registry; skops is the model format MLflow writes
+scikit-learn pipelines in; pandas and pyarrow read the Parquet snapshots the ML reads.
+"""
+ML_ALGORITHM_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "sklearn": (),
+    "xgboost": ("xgboost-cpu>=3.1,<4",),
+    "lightgbm": ("lightgbm>=4.6,<5",),
+}
+"""The algorithm's own package: the CPU-only XGBoost wheel (no CUDA libraries)."""
 API_DESTINATIONS: tuple[str, ...] = ("duckdb", "postgres")
 """The destinations the data API can read the loaded tables from."""
 
@@ -402,6 +423,11 @@ def api_enabled(answers: Mapping[str, Any]) -> bool:
     return answers.get("api_enabled") is True and bool(chosen & set(API_DESTINATIONS))
 
 
+def ml_enabled(answers: Mapping[str, Any]) -> bool:
+    """Whether the ML pipeline is generated: ``ml_enabled`` with a Parquet destination."""
+    return answers.get("ml_enabled") is True and "parquet" in as_list(answers.get("destinations"))
+
+
 def dataset_names(answers: Mapping[str, Any]) -> dict[str, str]:
     """The dataset name of each chosen source kind.
 
@@ -434,6 +460,14 @@ def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
                 deps.update(component.dependencies)
     if api_enabled(answers):
         deps.update(API_DEPENDENCIES)
+    if ml_enabled(answers):
+        # A package the components already require keeps their range.
+        present = {requirement_name(dep) for dep in deps}
+        ml = (
+            *ML_DEPENDENCIES,
+            *ML_ALGORITHM_DEPENDENCIES.get(str(answers.get("ml_algorithm")), ()),
+        )
+        deps.update(dep for dep in ml if requirement_name(dep) not in present)
     return sorted(deps, key=requirement_name)
 
 

@@ -480,3 +480,31 @@ def test_derived_context_in_a_copier_like_render() -> None:
         _copier_conf={}, destinations=["duckdb"], ci_provider="none"
     )
     assert rendered == "True False"
+
+
+def test_the_ml_pipeline_brings_its_packages_and_the_chosen_algorithm_only() -> None:
+    def names(**answers: object) -> set[str]:
+        return {dist_name(r) for r in dm.runtime_dependencies(answers)}
+
+    common = {"mlflow-skinny", "scikit-learn", "skops", "sqlalchemy", "alembic", "pandas"}
+    sklearn = names(destinations=["parquet"], ml_enabled=True, ml_algorithm="sklearn")
+    assert common <= sklearn
+    assert not {"xgboost-cpu", "lightgbm", "mlflow", "xgboost"} & sklearn
+    xgb = names(destinations=["parquet"], ml_enabled=True, ml_algorithm="xgboost")
+    assert "xgboost-cpu" in xgb
+    assert "lightgbm" not in xgb
+    lgbm = names(destinations=["parquet"], ml_enabled=True, ml_algorithm="lightgbm")
+    assert "lightgbm" in lgbm
+    assert "xgboost-cpu" not in lgbm
+    assert not common & names(destinations=["parquet"], ml_enabled=False)
+    # Without the Parquet destination it reads (copier's validator refuses that), no ML.
+    assert not common & names(destinations=["duckdb"], ml_enabled=True)
+
+
+def test_the_ml_pipeline_keeps_a_range_a_component_already_sets() -> None:
+    requirements = dm.runtime_dependencies(
+        {"engine": "dask", "destinations": ["parquet"], "ml_enabled": True}
+    )
+    pandas = [r for r in requirements if dist_name(r) == "pandas"]
+    assert len(pandas) == 1, pandas
+    assert len({dist_name(r) for r in requirements}) == len(requirements)

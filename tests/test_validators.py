@@ -28,6 +28,7 @@ def cases(
 
 
 ORCHESTRATED = {"orchestrator": "airflow"}
+ML = {"ml_enabled": True}
 
 
 BAD: list[Case] = [
@@ -147,6 +148,20 @@ BAD: list[Case] = [
         "ORDERS-PIPELINE_",
     ),
     *cases("env_prefix", "at most 25 characters, so that generated lines", "E" * 25 + "_"),
+    *cases("ml_objective", "one non-empty line", "", "   ", "x" * 201, asked_with=ML),
+    *cases("ml_folds", "between 2 and 10", 1, 11, asked_with=ML),
+    *cases(
+        "ml_tracking_uri",
+        "sqlite:///<folder>/<file>.db",
+        "mlruns",
+        "sqlite:///mlflow.db",
+        "sqlite:////abs/mlflow.db",
+        "sqlite:///../mlruns/mlflow.db",
+        "sqlite:///mlruns/mlflow.sqlite",
+        "ftp://tracking.example",
+        asked_with=ML,
+    ),
+    *cases("ml_drift_threshold", "greater than 0 and at most 2", 0, -0.1, 2.5, asked_with=ML),
 ]
 
 # A valid answer other than the default: the edge of the allowed range where there is one.
@@ -172,10 +187,16 @@ GOOD: list[Case] = [
     Case("env_prefix", "E" * 24 + "_", ""),
     Case("kubernetes", True, ""),
     Case("api_enabled", True, ""),
+    Case("ml_enabled", True, ""),
+    Case("ml_objective", "o" * 200, "", ML),
+    Case("ml_folds", 10, "", ML),
+    Case("ml_metric", "r2", "", ML),
+    Case("ml_tracking_uri", "https://mlflow.example.com", "", ML),
+    Case("ml_drift_threshold", 2.0, "", ML),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes", "api_enabled"}
+PAIR_VALIDATED = {"kubernetes", "api_enabled", "ml_enabled", "ml_metric"}
 
 
 def case_id(case: Case) -> str:
@@ -257,6 +278,58 @@ def test_the_data_api_with_a_destination_it_reads_is_accepted(
     assert (project / "src" / "orders_pipeline" / "api" / "app.py").is_file()
 
 
+@pytest.mark.parametrize("destinations", [["duckdb"], ["postgres", "delta"]])
+def test_ml_without_the_parquet_destination_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, destinations: list[str]
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ml_enabled'") as caught:
+        render(template_src, tmp_path / "p", destinations=destinations, ml_enabled=True)
+    message = str(caught.value)
+    assert "ml_enabled must not be true without a parquet destination" in message
+    assert f"destinations is {', '.join(destinations)}" in message
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    ("task", "metric"),
+    [
+        ("regression", "f1"),
+        ("regression", "roc_auc"),
+        ("regression", "accuracy"),
+        ("classification", "rmse"),
+        ("classification", "mae"),
+        ("classification", "r2"),
+    ],
+)
+def test_a_metric_of_the_other_task_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, task: str, metric: str
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ml_metric'") as caught:
+        render(
+            template_src,
+            tmp_path / "p",
+            destinations=["parquet"],
+            ml_enabled=True,
+            ml_task=task,
+            ml_metric=metric,
+        )
+    message = str(caught.value)
+    assert f"ml_metric {metric} is a" in message
+    assert f"not valid with ml_task {task}" in message
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_metric_default_follows_the_task(template_src: Path, tmp_path: Path) -> None:
+    project = render(
+        template_src,
+        tmp_path / "p",
+        destinations=["parquet"],
+        ml_enabled=True,
+        ml_task="classification",
+    )
+    assert read_answers(project)["ml_metric"] == "f1"
+
+
 def test_pyspark_and_the_delta_destination_are_rejected_together(
     template_src: Path, tmp_path: Path
 ) -> None:
@@ -317,16 +390,21 @@ def test_gitlab_ci_serves_the_sample_api(template_src: Path, tmp_path: Path) -> 
 def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> None:
     """The good values in two renders (few renders keep the fast tier fast); none is rejected.
 
-    Kubernetes goes apart: it is refused with the orchestrator the other cases ask with.
+    Kubernetes goes apart: it is refused with the orchestrator the other cases ask with; so
+    do the ML answers: the ML pipeline needs the Parquet destination, not the good one.
     """
     data = {case.question: case.value for case in GOOD}
     assert len(data) == len(GOOD), "one good value per question"
     alone = {"kubernetes": data.pop("kubernetes")}
+    ml = {name: data.pop(name) for name in list(data) if name.startswith("ml_")}
     asked_with = {name: value for case in GOOD for name, value in case.asked_with.items()}
+    asked_with = {name: value for name, value in asked_with.items() if name not in ml}
     answers = read_answers(render(template_src, tmp_path / "project", **asked_with, **data))
     assert {name: answers[name] for name in data} == data
     answers = read_answers(render(template_src, tmp_path / "kubernetes", **alone))
     assert {name: answers[name] for name in alone} == alone
+    answers = read_answers(render(template_src, tmp_path / "ml", destinations=["parquet"], **ml))
+    assert {name: answers[name] for name in ml} == ml
 
 
 CHOICE_QUESTIONS = [name for name, spec in questions().items() if "choices" in spec]
@@ -376,4 +454,6 @@ def test_all_choice_values_are_distinct() -> None:
         assert len(values) == len(set(map(repr, values))), question
         default = questions()[question].get("default")
         for item in default if isinstance(default, list) else [default]:
+            if isinstance(item, str) and "{{" in item:
+                continue  # chained from an earlier answer: test_the_metric_default_follows_the_task
             assert item in values, f"default of {question} is not one of its choices"
