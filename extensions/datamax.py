@@ -397,11 +397,13 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     ``license_<name>`` are true for the chosen components and false otherwise, so a
     template file name such as
     ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean (the data API's
-    files read the ``api_enabled`` answer itself, a boolean already). Four derived
-    flags name files that several choices generate: ``metrics_export`` (any metrics
-    exporter), ``alerting_enabled`` (any alert channel), ``postgres_client`` (the
-    PostgreSQL source or destination) and ``landed_source`` (a source landed as Parquet
-    before the engine reads it: the REST API or PostgreSQL source).
+    files read the ``api_enabled`` answer itself, a boolean already; the ML pipeline's
+    read ``ml_enabled``). Five derived flags name files that several answers generate:
+    ``metrics_export`` (any metrics exporter), ``alerting_enabled`` (any alert channel),
+    ``postgres_client`` (the PostgreSQL source or destination), ``landed_source`` (a
+    source landed as Parquet before the engine reads it: the REST API or PostgreSQL
+    source) and ``ml_realtime`` (the ``/predict`` route of the data API: ML with
+    ``ml_serving`` realtime and the API).
     """
     flags: dict[str, bool] = {}
     for question, prefix in FLAG_PREFIXES.items():
@@ -414,6 +416,9 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     flags["alerting_enabled"] = flags["alert_slack"] or flags["alert_email"]
     flags["postgres_client"] = flags["source_postgres"] or flags["dest_postgres"]
     flags["landed_source"] = flags["source_rest_api"] or flags["source_postgres"]
+    flags["ml_realtime"] = (
+        ml_enabled(answers) and api_enabled(answers) and answers.get("ml_serving") == "realtime"
+    )
     return flags
 
 

@@ -128,11 +128,15 @@ DERIVED_FLAGS = {
 
 
 def all_flag_names() -> set[str]:
-    return {
-        prefix + dm.slug(name)
-        for question, prefix in dm.FLAG_PREFIXES.items()
-        for name in dm.COMPONENTS[question]
-    } | set(DERIVED_FLAGS)
+    return (
+        {
+            prefix + dm.slug(name)
+            for question, prefix in dm.FLAG_PREFIXES.items()
+            for name in dm.COMPONENTS[question]
+        }
+        | set(DERIVED_FLAGS)
+        | {"ml_realtime"}
+    )
 
 
 def test_flag_prefixes_cover_the_component_questions() -> None:
@@ -508,3 +512,17 @@ def test_the_ml_pipeline_keeps_a_range_a_component_already_sets() -> None:
     pandas = [r for r in requirements if dist_name(r) == "pandas"]
     assert len(pandas) == 1, pandas
     assert len({dist_name(r) for r in requirements}) == len(requirements)
+
+
+def test_ml_realtime_needs_ml_the_data_api_and_the_realtime_answer() -> None:
+    answers = {
+        "destinations": ["parquet", "duckdb"],
+        "ml_enabled": True,
+        "api_enabled": True,
+        "ml_serving": "realtime",
+    }
+    assert dm.component_flags(answers)["ml_realtime"]
+    assert not dm.component_flags({**answers, "ml_serving": "batch"})["ml_realtime"]
+    assert not dm.component_flags({**answers, "api_enabled": False})["ml_realtime"]
+    assert not dm.component_flags({**answers, "ml_enabled": False})["ml_realtime"]
+    assert not dm.component_flags({**answers, "destinations": ["duckdb"]})["ml_realtime"]

@@ -78,6 +78,12 @@ def ml_supported(answers: Answers) -> bool:
     destinations = answers.get("destinations")
     if answers.get("ml_enabled") is True and "parquet" not in (destinations or ["parquet"]):
         return False
+    if answers.get("ml_serving") == "realtime":
+        # The /predict route needs the data API, and so a destination the API reads.
+        if answers.get("api_enabled") is False:
+            return False
+        if destinations is not None and not {"duckdb", "postgres"} & set(destinations):
+            return False
     task, metric = answers.get("ml_task"), answers.get("ml_metric")
     return task is None or metric is None or metric in ML_METRICS[task]
 
@@ -423,6 +429,12 @@ def test_ml_files_follow_the_answers(rendered: Rendered) -> None:
     assert exists(f"src/{package}/ml/tracking.py") == ml
     assert exists("tests/unit/test_ml.py") == ml
     assert exists("docs/ml.md") == ml
+    realtime = ml and answers["api_enabled"] is True and answers["ml_serving"] == "realtime"
+    assert exists(f"src/{package}/api/predict.py") == realtime
+    assert exists("tests/unit/test_predict.py") == realtime
+    if answers["api_enabled"] is True:
+        app = (project / f"src/{package}/api/app.py").read_text(encoding="utf-8")
+        assert ("predict_router(" in app) == realtime
     cli = (project / f"src/{package}/cli.py").read_text(encoding="utf-8")
     for command in ("train", "score", "drift", "retrain"):
         assert (f"\ndef {command}(" in cli) == ml, command
@@ -954,6 +966,8 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "ml_validation": "timeseries",
         "ml_metric": "roc_auc",
         "ml_retraining": "manual",
+        "api_enabled": True,
+        "ml_serving": "realtime",
     },
     "ml-regression-xgboost": {
         "engine": "pandas",

@@ -193,10 +193,11 @@ GOOD: list[Case] = [
     Case("ml_metric", "r2", "", ML),
     Case("ml_tracking_uri", "https://mlflow.example.com", "", ML),
     Case("ml_drift_threshold", 2.0, "", ML),
+    Case("ml_serving", "realtime", "", ML),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes", "api_enabled", "ml_enabled", "ml_metric"}
+PAIR_VALIDATED = {"kubernetes", "api_enabled", "ml_enabled", "ml_metric", "ml_serving"}
 
 
 def case_id(case: Case) -> str:
@@ -319,6 +320,22 @@ def test_a_metric_of_the_other_task_is_rejected_naming_both(
     assert not (tmp_path / "p").exists()
 
 
+def test_realtime_serving_without_the_data_api_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ml_serving'") as caught:
+        render(
+            template_src,
+            tmp_path / "p",
+            destinations=["parquet"],
+            ml_enabled=True,
+            ml_serving="realtime",
+        )
+    message = str(caught.value)
+    assert "ml_serving realtime must not be chosen with api_enabled false" in message
+    assert not (tmp_path / "p").exists()
+
+
 def test_the_metric_default_follows_the_task(template_src: Path, tmp_path: Path) -> None:
     project = render(
         template_src,
@@ -403,7 +420,8 @@ def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> No
     assert {name: answers[name] for name in data} == data
     answers = read_answers(render(template_src, tmp_path / "kubernetes", **alone))
     assert {name: answers[name] for name in alone} == alone
-    answers = read_answers(render(template_src, tmp_path / "ml", destinations=["parquet"], **ml))
+    with_api: dict[str, Any] = {"destinations": ["parquet", "duckdb"], "api_enabled": True}
+    answers = read_answers(render(template_src, tmp_path / "ml", **with_api, **ml))
     assert {name: answers[name] for name in ml} == ml
 
 
