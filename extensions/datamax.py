@@ -62,6 +62,27 @@ API_DEPENDENCIES: tuple[str, ...] = ("fastapi>=0.116,<1", "uvicorn>=0.35,<1")
 They are runtime dependencies, not a dependency group: the package's ``api`` modules and
 the ``serve`` command import them, and the image serves the API from the same install.
 """
+ML_DEPENDENCIES: tuple[str, ...] = (
+    "alembic>=1.16,<2",
+    "mlflow-skinny>=3.17,<4",
+    "pandas>=3.0,<4",
+    "pyarrow>=20,<27",
+    "scikit-learn>=1.9,<2",
+    "skops>=0.13,<1",
+    "sqlalchemy>=2.0,<3",
+)
+"""Runtime dependencies of the ML pipeline (``ml_enabled``), whatever the algorithm.
+
+mlflow-skinny, not mlflow: no tracking server or UI in the image. SQLAlchemy and Alembic
+back its SQLite tracking store and model registry; skops is the model format MLflow writes
+scikit-learn pipelines in; pandas and pyarrow read the Parquet snapshots the ML reads.
+"""
+ML_ALGORITHM_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "sklearn": (),
+    "xgboost": ("xgboost-cpu>=3.1,<4",),
+    "lightgbm": ("lightgbm>=4.6,<5",),
+}
+"""The algorithm's own package: the CPU-only XGBoost wheel (no CUDA libraries)."""
 API_DESTINATIONS: tuple[str, ...] = ("duckdb", "postgres")
 """The destinations the data API can read the loaded tables from."""
 
@@ -408,11 +429,13 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     ``license_<name>`` are true for the chosen components and false otherwise, so a
     template file name such as
     ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean (the data API's
-    files read the ``api_enabled`` answer itself, a boolean already). Four derived
-    flags name files that several choices generate: ``metrics_export`` (any metrics
-    exporter), ``alerting_enabled`` (any alert channel), ``postgres_client`` (the
-    PostgreSQL source or destination) and ``landed_source`` (a source landed as Parquet
-    before the engine reads it: the REST API or PostgreSQL source).
+    files read the ``api_enabled`` answer itself, a boolean already; the ML pipeline's
+    read ``ml_enabled``). Five derived flags name files that several answers generate:
+    ``metrics_export`` (any metrics exporter), ``alerting_enabled`` (any alert channel),
+    ``postgres_client`` (the PostgreSQL source or destination), ``landed_source`` (a
+    source landed as Parquet before the engine reads it: the REST API or PostgreSQL
+    source) and ``ml_realtime`` (the ``/predict`` route of the data API: ML with
+    ``ml_serving`` realtime and the API).
     """
     flags: dict[str, bool] = {}
     for question, prefix in FLAG_PREFIXES.items():
@@ -426,6 +449,9 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     flags["postgres_client"] = flags["source_postgres"] or flags["dest_postgres"]
     flags["landed_source"] = flags["source_rest_api"] or flags["source_postgres"]
     flags["cloud_enabled"] = flags["cloud_aws"] or flags["cloud_gcp"] or flags["cloud_azure"]
+    flags["ml_realtime"] = (
+        ml_enabled(answers) and api_enabled(answers) and answers.get("ml_serving") == "realtime"
+    )
     return flags
 
 
@@ -433,6 +459,11 @@ def api_enabled(answers: Mapping[str, Any]) -> bool:
     """Whether the data API is generated: ``api_enabled`` with a destination it can read."""
     chosen = set(as_list(answers.get("destinations")))
     return answers.get("api_enabled") is True and bool(chosen & set(API_DESTINATIONS))
+
+
+def ml_enabled(answers: Mapping[str, Any]) -> bool:
+    """Whether the ML pipeline is generated: ``ml_enabled`` with a Parquet destination."""
+    return answers.get("ml_enabled") is True and "parquet" in as_list(answers.get("destinations"))
 
 
 def dataset_names(answers: Mapping[str, Any]) -> dict[str, str]:
@@ -515,6 +546,14 @@ def runtime_dependencies(answers: Mapping[str, Any]) -> list[str]:
                 deps.update(component.dependencies)
     if api_enabled(answers):
         deps.update(API_DEPENDENCIES)
+    if ml_enabled(answers):
+        # A package the components already require keeps their range.
+        present = {requirement_name(dep) for dep in deps}
+        ml = (
+            *ML_DEPENDENCIES,
+            *ML_ALGORITHM_DEPENDENCIES.get(str(answers.get("ml_algorithm")), ()),
+        )
+        deps.update(dep for dep in ml if requirement_name(dep) not in present)
     return sorted(deps, key=requirement_name)
 
 

@@ -87,8 +87,10 @@ SHARD_WEIGHTS = {
     "project:duckdb-pii-hash": 3,
     "project:airflow-duckdb": 3,
     "tests/test_clusters.py": 2,
-    "project:polars-delta-prefect": 2,
+    "project:polars-delta-prefect": 3,
     "project:pandas-rest-api-dagster": 2,
+    "project:pandas-parquet-month-email": 2,
+    "project:pg-to-pg": 2,
 }
 """Rough relative run times of the heavy groups, from CI runs (a generated project is 1)."""
 

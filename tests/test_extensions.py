@@ -129,11 +129,15 @@ DERIVED_FLAGS = {
 
 
 def all_flag_names() -> set[str]:
-    return {
-        prefix + dm.slug(name)
-        for question, prefix in dm.FLAG_PREFIXES.items()
-        for name in dm.COMPONENTS[question]
-    } | set(DERIVED_FLAGS)
+    return (
+        {
+            prefix + dm.slug(name)
+            for question, prefix in dm.FLAG_PREFIXES.items()
+            for name in dm.COMPONENTS[question]
+        }
+        | set(DERIVED_FLAGS)
+        | {"ml_realtime"}
+    )
 
 
 def test_flag_prefixes_cover_the_component_questions() -> None:
@@ -539,3 +543,45 @@ def test_k8s_secrets_give_the_run_what_it_reads_and_retention_only_the_destinati
     masked = {"sources": ["files"], "pii_protection": "mask", "alerting": "slack"}
     assert dm.k8s_secrets(masked, pipeline=True) == [("slack-webhook-url", "SLACK_WEBHOOK_URL")]
     assert dm.k8s_secrets(masked, pipeline=False) == []
+
+
+def test_the_ml_pipeline_brings_its_packages_and_the_chosen_algorithm_only() -> None:
+    def names(**answers: object) -> set[str]:
+        return {dist_name(r) for r in dm.runtime_dependencies(answers)}
+
+    common = {"mlflow-skinny", "scikit-learn", "skops", "sqlalchemy", "alembic", "pandas"}
+    sklearn = names(destinations=["parquet"], ml_enabled=True, ml_algorithm="sklearn")
+    assert common <= sklearn
+    assert not {"xgboost-cpu", "lightgbm", "mlflow", "xgboost"} & sklearn
+    xgb = names(destinations=["parquet"], ml_enabled=True, ml_algorithm="xgboost")
+    assert "xgboost-cpu" in xgb
+    assert "lightgbm" not in xgb
+    lgbm = names(destinations=["parquet"], ml_enabled=True, ml_algorithm="lightgbm")
+    assert "lightgbm" in lgbm
+    assert "xgboost-cpu" not in lgbm
+    assert not common & names(destinations=["parquet"], ml_enabled=False)
+    # Without the Parquet destination it reads (copier's validator refuses that), no ML.
+    assert not common & names(destinations=["duckdb"], ml_enabled=True)
+
+
+def test_the_ml_pipeline_keeps_a_range_a_component_already_sets() -> None:
+    requirements = dm.runtime_dependencies(
+        {"engine": "dask", "destinations": ["parquet"], "ml_enabled": True}
+    )
+    pandas = [r for r in requirements if dist_name(r) == "pandas"]
+    assert len(pandas) == 1, pandas
+    assert len({dist_name(r) for r in requirements}) == len(requirements)
+
+
+def test_ml_realtime_needs_ml_the_data_api_and_the_realtime_answer() -> None:
+    answers = {
+        "destinations": ["parquet", "duckdb"],
+        "ml_enabled": True,
+        "api_enabled": True,
+        "ml_serving": "realtime",
+    }
+    assert dm.component_flags(answers)["ml_realtime"]
+    assert not dm.component_flags({**answers, "ml_serving": "batch"})["ml_realtime"]
+    assert not dm.component_flags({**answers, "api_enabled": False})["ml_realtime"]
+    assert not dm.component_flags({**answers, "ml_enabled": False})["ml_realtime"]
+    assert not dm.component_flags({**answers, "destinations": ["duckdb"]})["ml_realtime"]

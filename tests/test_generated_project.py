@@ -39,6 +39,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "rounding_decimals": 3,
         "metrics": "pushgateway",
         "alerting": "email",
+        # The ML pipeline with the default answers: scikit-learn regression, k-fold, RMSE.
+        "ml_enabled": True,
     },
     # Three sources at once, three datasets, into every destination.
     "dask-three-sources-hour": {
@@ -115,6 +117,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "orchestrator_retries": 1,
         "orchestrator_retry_delay_minutes": 2,
         "schedule": "30 6 * * mon-fri",
+        # XGBoost classification of high-value orders on time-ordered folds.
+        "ml_enabled": True,
+        "ml_task": "classification",
+        "ml_algorithm": "xgboost",
+        "ml_validation": "timeseries",
+        "ml_folds": 4,
+        "ml_metric": "f1",
     },
     # Personal data hashed with a key from the environment, from every source, on DuckDB;
     # OpenLineage run events to a local HTTP endpoint.
@@ -133,6 +142,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "sources": ["postgres"],
         "destinations": ["postgres", "parquet"],
         "api_enabled": True,
+        # LightGBM regression on MAE, retrained on request (the source table's rows), and
+        # served in real time by the data API.
+        "ml_enabled": True,
+        "ml_serving": "realtime",
+        "ml_algorithm": "lightgbm",
+        "ml_metric": "mae",
+        "ml_retraining": "manual",
     },
     # S3 files into Delta: the sample as JSON Lines in a bucket of a real S3-compatible server
     # (moto in server mode), read through a glob (test_pipeline_run_from_s3).
@@ -485,6 +501,23 @@ def run_reports(report: Any) -> list[dict[str, Any]]:
 def test_pipeline_run(synced: Project) -> None:
     output = synced.run("uv", "run", synced.package, "run")
     check_run_report(synced, output)
+
+
+def test_ml_commands_on_the_sample(synced: Project) -> None:
+    """As a user: run the pipeline, train, score, check drift, retrain (ML projects only)."""
+    if synced.answers.get("ml_enabled") is not True:
+        pytest.skip("no ML pipeline in this combination")
+    package = synced.package
+    synced.run("uv", "run", package, "run")
+    trained = synced.run("uv", "run", package, "train")
+    assert "registered" in trained, trained
+    assert "not registered" not in trained, trained
+    print(trained.strip().splitlines()[0])  # noqa: T201 - the metrics, for the CI log
+    scored = synced.run("uv", "run", package, "score")
+    predictions = synced.path / scored.strip().rsplit(" -> ", 1)[1]
+    assert predictions.is_file(), scored
+    synced.run("uv", "run", package, "drift")
+    synced.run("uv", "run", package, "retrain")
 
 
 def check_run_report(synced: Project, output: str) -> None:

@@ -69,6 +69,25 @@ def matrix_parameters() -> list[tuple[str, list[Any]]]:
     ]
 
 
+ML_METRICS = {"regression": {"rmse", "mae", "r2"}, "classification": {"f1", "roc_auc", "accuracy"}}
+"""The metrics ``ml_metric`` accepts for each ``ml_task``."""
+
+
+def ml_supported(answers: Answers) -> bool:
+    """False for ML answers the validators refuse: no Parquet, a metric of the other task."""
+    destinations = answers.get("destinations")
+    if answers.get("ml_enabled") is True and "parquet" not in (destinations or ["parquet"]):
+        return False
+    if answers.get("ml_serving") == "realtime":
+        # The /predict route needs the data API, and so a destination the API reads.
+        if answers.get("api_enabled") is False:
+            return False
+        if destinations is not None and not {"duckdb", "postgres"} & set(destinations):
+            return False
+    task, metric = answers.get("ml_task"), answers.get("ml_metric")
+    return task is None or metric is None or metric in ML_METRICS[task]
+
+
 def supported(answers: Answers) -> bool:
     """False for answers copier's validators reject as unsupported together."""
     destinations = answers.get("destinations") or []
@@ -79,16 +98,24 @@ def supported(answers: Answers) -> bool:
         return False
     if answers.get("kubernetes") is True and answers.get("orchestrator", "none") != "none":
         return False
-    if answers.get("cloud_compute") == "container_job" and (
-        answers.get("docker") is False
-        or answers.get("orchestrator", "none") != "none"
-        or answers.get("kubernetes") is True
-    ):
-        return False
     readable = {"duckdb", "postgres"} & set(destinations)
     if answers.get("api_enabled") is True and "destinations" in answers and not readable:
         return False
+    if not (ml_supported(answers) and cloud_supported(answers)):
+        return False
     return not (answers.get("kubernetes") is True and answers.get("docker") is False)
+
+
+def cloud_supported(answers: Answers) -> bool:
+    """False for a cloud container job beside another runner (no image, an orchestrator, K8s)."""
+    return not (
+        answers.get("cloud_compute") == "container_job"
+        and (
+            answers.get("docker") is False
+            or answers.get("orchestrator", "none") != "none"
+            or answers.get("kubernetes") is True
+        )
+    )
 
 
 def pairwise(parameters: list[tuple[str, list[Any]]]) -> list[Answers]:
@@ -401,6 +428,58 @@ def test_data_api_files_follow_the_answers(rendered: Rendered) -> None:
     assert ("serve-api:" in makefile) == data_api
 
 
+def test_ml_files_follow_the_answers(rendered: Rendered) -> None:
+    project, answers = rendered.project, rendered.answers
+    package = answers["package_name"]
+    ml = answers["ml_enabled"] is True
+
+    def exists(relative: str) -> bool:
+        return (project / relative).is_file()
+
+    for module in ("__init__", "commands", "data", "drift", "errors", "features", "model"):
+        assert exists(f"src/{package}/ml/{module}.py") == ml, module
+    assert exists(f"src/{package}/ml/tracking.py") == ml
+    assert exists("tests/unit/test_ml.py") == ml
+    assert exists("docs/ml.md") == ml
+    realtime = ml and answers["api_enabled"] is True and answers["ml_serving"] == "realtime"
+    assert exists(f"src/{package}/api/predict.py") == realtime
+    assert exists("tests/unit/test_predict.py") == realtime
+    if answers["api_enabled"] is True:
+        app = (project / f"src/{package}/api/app.py").read_text(encoding="utf-8")
+        assert ("predict_router(" in app) == realtime
+    cli = (project / f"src/{package}/cli.py").read_text(encoding="utf-8")
+    for command in ("train", "score", "drift", "retrain"):
+        assert (f"\ndef {command}(" in cli) == ml, command
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert ("\ntrain:" in makefile) == ml
+    architecture = (project / "docs/architecture.md").read_text(encoding="utf-8")
+    assert ("[ml.md](ml.md)" in architecture) == ml
+    if not ml:
+        return
+    # Only the chosen answers' code is generated: no switch on the answers at run time.
+    model = (project / f"src/{package}/ml/model.py").read_text(encoding="utf-8")
+    estimators = {"sklearn": "HistGradientBoosting", "xgboost": "XGB", "lightgbm": "LGBM"}
+    for algorithm, name in estimators.items():
+        assert (
+            f"{name}{'Regressor' if answers['ml_task'] == 'regression' else 'Classifier'}(" in model
+        ) == (algorithm == answers["ml_algorithm"]), algorithm
+    assert f'METRIC = "{answers["ml_metric"]}"' in model
+    assert f"FOLDS = {answers['ml_folds']}" in model
+    assert ("TimeSeriesSplit" in model) == (answers["ml_validation"] == "timeseries")
+    assert "ml_algorithm" not in model
+    drift = (project / f"src/{package}/ml/drift.py").read_text(encoding="utf-8")
+    assert f"THRESHOLD = {answers['ml_drift_threshold']}" in drift
+    tracking = (project / f"src/{package}/ml/tracking.py").read_text(encoding="utf-8")
+    assert f'TRACKING_URI = "{answers["ml_tracking_uri"]}"' in tracking
+    commands = (project / f"src/{package}/ml/commands.py").read_text(encoding="utf-8")
+    assert f'RETRAIN_POLICY = "{answers["ml_retraining"]}"' in commands
+    assert ("report = drift(config)" in commands) == (answers["ml_retraining"] == "on_drift")
+    assert ("send_message" in commands) == (answers["alerting"] != "none")
+    doc = (project / "docs/ml.md").read_text(encoding="utf-8")
+    assert answers["ml_objective"] in doc
+    assert doc.count("\n## ") == 8
+
+
 def test_metrics_exporter_follows_the_answers(rendered: Rendered) -> None:
     project, answers = rendered.project, rendered.answers
     package = answers["package_name"]
@@ -437,7 +516,15 @@ def test_pyproject_follows_the_answers(rendered: Rendered) -> None:
     assert ("deltalake" in dependencies) == ("delta" in answers["destinations"])
     postgres_anywhere = "postgres" in answers["destinations"] or "postgres" in answers["sources"]
     assert ("psycopg" in dependencies) == postgres_anywhere
-    assert ("sqlalchemy" in dependencies) == ("postgres" in answers["sources"])
+    ml = answers["ml_enabled"] is True
+    assert ("sqlalchemy" in dependencies) == ("postgres" in answers["sources"] or ml)
+    # The ML pipeline's packages: MLflow without its server, the chosen algorithm's only.
+    assert ("mlflow-skinny" in dependencies) == ml
+    assert ("scikit-learn" in dependencies) == ml
+    assert "mlflow" not in dependencies
+    assert "xgboost" not in dependencies
+    assert ("xgboost-cpu" in dependencies) == (ml and answers["ml_algorithm"] == "xgboost")
+    assert ("lightgbm" in dependencies) == (ml and answers["ml_algorithm"] == "lightgbm")
     assert ("openlineage-python" in dependencies) == (answers["lineage"] == "openlineage")
     prometheus = answers["metrics"] in {"prometheus_textfile", "pushgateway"}
     assert ("prometheus-client" in dependencies) == prometheus
@@ -892,6 +979,31 @@ WIDE_ANSWERS: dict[str, Answers] = {
         "metrics": "otlp",
         "kubernetes": True,
         "api_enabled": True,
+    },
+    # The ML pipeline with every answer that lengthens its generated lines.
+    "ml-classification-lightgbm": {
+        "engine": "polars",
+        "destinations": ["parquet", "duckdb"],
+        "alerting": "email",
+        "ml_enabled": True,
+        "ml_task": "classification",
+        "ml_algorithm": "lightgbm",
+        "ml_validation": "timeseries",
+        "ml_metric": "roc_auc",
+        "ml_retraining": "manual",
+        "api_enabled": True,
+        "ml_serving": "realtime",
+    },
+    "ml-regression-xgboost": {
+        "engine": "pandas",
+        "destinations": ["parquet"],
+        "alerting": "slack",
+        "ml_enabled": True,
+        "ml_algorithm": "xgboost",
+        "ml_metric": "mae",
+        "ml_folds": 10,
+        "ml_drift_threshold": 0.25,
+        "ml_tracking_uri": "sqlite:///var/tracking/model_registry.db",
     },
     # No table destination or source: OpenLineage names datasets by their location alone.
     "pandas-dagster": {

@@ -29,6 +29,7 @@ def cases(
 
 ORCHESTRATED = {"orchestrator": "airflow"}
 CLOUD = {"cloud_provider": "aws"}
+ML = {"ml_enabled": True}
 
 
 BAD: list[Case] = [
@@ -165,6 +166,20 @@ BAD: list[Case] = [
     *cases("cloud_dr_region", "lowercase letters, digits and dashes", "EU", asked_with=CLOUD),
     *cases("cloud_rpo_hours", "between 1 and 720", 0, 721, asked_with=CLOUD),
     *cases("cloud_rto_hours", "between 1 and 720", 0, 721, asked_with=CLOUD),
+    *cases("ml_objective", "one non-empty line", "", "   ", "x" * 201, asked_with=ML),
+    *cases("ml_folds", "between 2 and 10", 1, 11, asked_with=ML),
+    *cases(
+        "ml_tracking_uri",
+        "sqlite:///<folder>/<file>.db",
+        "mlruns",
+        "sqlite:///mlflow.db",
+        "sqlite:////abs/mlflow.db",
+        "sqlite:///../mlruns/mlflow.db",
+        "sqlite:///mlruns/mlflow.sqlite",
+        "ftp://tracking.example",
+        asked_with=ML,
+    ),
+    *cases("ml_drift_threshold", "greater than 0 and at most 2", 0, -0.1, 2.5, asked_with=ML),
 ]
 
 # A valid answer other than the default: the edge of the allowed range where there is one.
@@ -198,10 +213,24 @@ GOOD: list[Case] = [
     Case("cloud_rpo_hours", 720, "", CLOUD),
     Case("cloud_rto_hours", 1, "", CLOUD),
     Case("cloud_compute", "container_job", "", CLOUD),
+    Case("ml_enabled", True, ""),
+    Case("ml_objective", "o" * 200, "", ML),
+    Case("ml_folds", 10, "", ML),
+    Case("ml_metric", "r2", "", ML),
+    Case("ml_tracking_uri", "https://mlflow.example.com", "", ML),
+    Case("ml_drift_threshold", 2.0, "", ML),
+    Case("ml_serving", "realtime", "", ML),
 ]
 
 # Validators that reject a pair of answers: tested by their own test above, one per pair.
-PAIR_VALIDATED = {"kubernetes", "api_enabled", "cloud_compute"}
+PAIR_VALIDATED = {
+    "kubernetes",
+    "api_enabled",
+    "cloud_compute",
+    "ml_enabled",
+    "ml_metric",
+    "ml_serving",
+}
 
 
 def case_id(case: Case) -> str:
@@ -283,6 +312,74 @@ def test_the_data_api_with_a_destination_it_reads_is_accepted(
     assert (project / "src" / "orders_pipeline" / "api" / "app.py").is_file()
 
 
+@pytest.mark.parametrize("destinations", [["duckdb"], ["postgres", "delta"]])
+def test_ml_without_the_parquet_destination_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, destinations: list[str]
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ml_enabled'") as caught:
+        render(template_src, tmp_path / "p", destinations=destinations, ml_enabled=True)
+    message = str(caught.value)
+    assert "ml_enabled must not be true without a parquet destination" in message
+    assert f"destinations is {', '.join(destinations)}" in message
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    ("task", "metric"),
+    [
+        ("regression", "f1"),
+        ("regression", "roc_auc"),
+        ("regression", "accuracy"),
+        ("classification", "rmse"),
+        ("classification", "mae"),
+        ("classification", "r2"),
+    ],
+)
+def test_a_metric_of_the_other_task_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path, task: str, metric: str
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ml_metric'") as caught:
+        render(
+            template_src,
+            tmp_path / "p",
+            destinations=["parquet"],
+            ml_enabled=True,
+            ml_task=task,
+            ml_metric=metric,
+        )
+    message = str(caught.value)
+    assert f"ml_metric {metric} is a" in message
+    assert f"not valid with ml_task {task}" in message
+    assert not (tmp_path / "p").exists()
+
+
+def test_realtime_serving_without_the_data_api_is_rejected_naming_both(
+    template_src: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="Validation error for question 'ml_serving'") as caught:
+        render(
+            template_src,
+            tmp_path / "p",
+            destinations=["parquet"],
+            ml_enabled=True,
+            ml_serving="realtime",
+        )
+    message = str(caught.value)
+    assert "ml_serving realtime must not be chosen with api_enabled false" in message
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_metric_default_follows_the_task(template_src: Path, tmp_path: Path) -> None:
+    project = render(
+        template_src,
+        tmp_path / "p",
+        destinations=["parquet"],
+        ml_enabled=True,
+        ml_task="classification",
+    )
+    assert read_answers(project)["ml_metric"] == "f1"
+
+
 def test_pyspark_and_the_delta_destination_are_rejected_together(
     template_src: Path, tmp_path: Path
 ) -> None:
@@ -344,7 +441,8 @@ def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> No
     """The good values in two renders (few renders keep the fast tier fast); none is rejected.
 
     Kubernetes and the cloud container job go apart: each is refused with the orchestrator
-    the other cases ask with.
+    the other cases ask with; so do the ML answers: the ML pipeline needs the Parquet
+    destination, not the good one.
     """
     data = {case.question: case.value for case in GOOD}
     assert len(data) == len(GOOD), "one good value per question"
@@ -352,11 +450,16 @@ def test_validators_accept_good_values(template_src: Path, tmp_path: Path) -> No
     job = {**CLOUD, "cloud_compute": data.pop("cloud_compute")}
     answers = read_answers(render(template_src, tmp_path / "job", **job))
     assert {name: answers[name] for name in job} == job
+    ml = {name: data.pop(name) for name in list(data) if name.startswith("ml_")}
     asked_with = {name: value for case in GOOD for name, value in case.asked_with.items()}
+    asked_with = {name: value for name, value in asked_with.items() if name not in ml}
     answers = read_answers(render(template_src, tmp_path / "project", **asked_with, **data))
     assert {name: answers[name] for name in data} == data
     answers = read_answers(render(template_src, tmp_path / "kubernetes", **alone))
     assert {name: answers[name] for name in alone} == alone
+    with_api: dict[str, Any] = {"destinations": ["parquet", "duckdb"], "api_enabled": True}
+    answers = read_answers(render(template_src, tmp_path / "ml", **with_api, **ml))
+    assert {name: answers[name] for name in ml} == ml
 
 
 CHOICE_QUESTIONS = [name for name, spec in questions().items() if "choices" in spec]
@@ -408,6 +511,8 @@ def test_all_choice_values_are_distinct() -> None:
         if isinstance(default, str) and "{{" in default:
             continue  # computed from earlier answers; test_render checks what it gives
         for item in default if isinstance(default, list) else [default]:
+            if isinstance(item, str) and "{{" in item:
+                continue  # chained from an earlier answer: test_the_metric_default_follows_the_task
             assert item in values, f"default of {question} is not one of its choices"
 
 
