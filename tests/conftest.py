@@ -91,6 +91,7 @@ SHARD_WEIGHTS = {
     "project:pandas-rest-api-dagster": 2,
     "project:pandas-parquet-month-email": 2,
     "project:pg-to-pg": 2,
+    "tests/test_cloud.py": 2,
 }
 """Rough relative run times of the heavy groups, from CI runs (a generated project is 1)."""
 
