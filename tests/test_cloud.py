@@ -93,43 +93,43 @@ def test_the_answers_are_recorded(template_src: Path, tmp_path: Path, provider: 
     assert answers["cloud_rpo_hours"] == 1
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("provider", PROVIDERS)
-def test_terraform_passes_checkov(
-    provider: str,
-    template_git_repo: Path,
-    tmp_path: Path,
-    isolated_env: dict[str, str],
-) -> None:
-    """checkov's Terraform policies pass; every skip is justified inline."""
-    project = render_cloud(
-        template_git_repo, tmp_path / "project", provider, "full", vcs_ref=TEMPLATE_TAG
-    )
+def checkov(project: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """checkov's Terraform reports on the project's infra/terraform (offline)."""
     # No platform key: BC_SKIP_MAPPING and --skip-download keep checkov offline.
     result = subprocess.run(
         [
-            "uvx",
-            CHECKOV,
-            "--skip-download",
-            "--framework",
-            "terraform",
-            "--output",
-            "json",
-            "--directory",
-            TERRAFORM_DIR,
+            *("uvx", CHECKOV, "--skip-download", "--framework", "terraform"),
+            *("--output", "json", "--directory", TERRAFORM_DIR),
         ],
         capture_output=True,
         text=True,
         check=False,
         cwd=project,
-        env={**isolated_env, "BC_SKIP_MAPPING": "TRUE"},
+        env={**env, "BC_SKIP_MAPPING": "TRUE"},
         timeout=900,
     )
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"checkov gave no JSON report:\n{result.stdout}\n{result.stderr[-2000:]}")
-    reports = report if isinstance(report, list) else [report]
+    return report if isinstance(report, list) else [report]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_terraform_passes_checkov(
+    provider: str,
+    variant: str,
+    template_git_repo: Path,
+    tmp_path: Path,
+    isolated_env: dict[str, str],
+) -> None:
+    """checkov's Terraform policies pass with every option on and off; each skip is justified."""
+    project = render_cloud(
+        template_git_repo, tmp_path / "project", provider, variant, vcs_ref=TEMPLATE_TAG
+    )
+    reports = checkov(project, isolated_env)
     failed = [
         f"{check['check_id']} {check['check_name']}: {check['resource']} ({check['file_path']})"
         for one in reports
@@ -144,6 +144,28 @@ def test_terraform_passes_checkov(
     ]
     assert unjustified == [], "skipped without a reason:\n" + "\n".join(unjustified)
     assert sum(one["summary"]["passed"] for one in reports) > 0
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_terraform_is_formatted(
+    template_src: Path, tmp_path: Path, isolated_env: dict[str, str], provider: str, variant: str
+) -> None:
+    """`terraform fmt -check` changes nothing (skipped where no terraform binary is installed)."""
+    project = render_cloud(template_src, tmp_path / "project", provider, variant)
+    try:
+        result = subprocess.run(
+            ["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=project / TERRAFORM_DIR,
+            env={**isolated_env, "TF_CLI_CONFIG_FILE": "/dev/null"},
+            timeout=120,
+        )
+    except FileNotFoundError:
+        pytest.skip("no terraform binary")
+    assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}"
 
 
 # ------------------------------------------------------------------------------------------
@@ -280,51 +302,6 @@ def test_aws_docs_and_readme_describe_the_answers(aws_full: Path, aws_minimal: P
     assert "-var-file=environments/dev.tfvars" in readme
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
-def test_aws_terraform_is_formatted(template_src: Path, tmp_path: Path, variant: str) -> None:
-    """`terraform fmt` would change nothing (skipped where no terraform binary is installed)."""
-    project = render_cloud(template_src, tmp_path / "project", "aws", variant)
-    try:
-        result = subprocess.run(
-            ["terraform", "fmt", "-check", "-recursive", "-diff", "-no-color"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=project / TERRAFORM_DIR,
-        )
-    except FileNotFoundError:
-        pytest.skip("no terraform binary")
-    assert result.returncode == 0, f"terraform fmt would change:\n{result.stdout}"
-
-
-@pytest.mark.slow
-def test_aws_minimal_passes_checkov(
-    template_git_repo: Path, tmp_path: Path, isolated_env: dict[str, str]
-) -> None:
-    """With every AWS option off, checkov passes too; its only skips are justified inline."""
-    project = render_cloud(
-        template_git_repo, tmp_path / "project", "aws", "minimal", vcs_ref=TEMPLATE_TAG
-    )
-    result = subprocess.run(
-        [
-            *("uvx", CHECKOV, "--skip-download", "--framework", "terraform"),
-            *("--output", "json", "--directory", TERRAFORM_DIR),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=project,
-        env={**isolated_env, "BC_SKIP_MAPPING": "TRUE"},
-        timeout=900,
-    )
-    report = json.loads(result.stdout)
-    results = report["results"]
-    assert [check["check_id"] for check in results["failed_checks"]] == []
-    skipped = {check["check_id"] for check in results["skipped_checks"]}
-    assert skipped <= {"CKV_AWS_18", "CKV_AWS_144"}, skipped
-    assert all(check["check_result"].get("suppress_comment") for check in results["skipped_checks"])
-
-
 # ==============================================================================
 # Google Cloud (gcp): what each answer generates
 # ==============================================================================
@@ -351,34 +328,6 @@ def _gcp_locals(parsed: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for entry in document.get("locals", []):
             merged.update(entry)
     return merged
-
-
-GCP_CHECKOV_ARGS = ("uvx", CHECKOV, "--skip-download", "--framework", "terraform", "-o", "json")
-
-
-def _gcp_checkov(project: Path, env: dict[str, str]) -> dict[str, Any]:
-    """checkov's summary of infra/terraform, with the failed and the unjustified skips."""
-    result = subprocess.run(
-        [*GCP_CHECKOV_ARGS, "--directory", TERRAFORM_DIR],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=project,
-        env={**env, "BC_SKIP_MAPPING": "TRUE"},
-        timeout=900,
-    )
-    report = json.loads(result.stdout)
-    reports = report if isinstance(report, list) else [report]
-    results = [one["results"] for one in reports]
-    return {
-        "passed": sum(one["summary"]["passed"] for one in reports),
-        "failed": [c["check_id"] for r in results for c in r["failed_checks"]],
-        "skipped": {
-            c["check_id"]: str(c.get("check_result", {}).get("suppress_comment") or "").strip()
-            for r in results
-            for c in r["skipped_checks"]
-        },
-    }
 
 
 GCP_OPTIONAL = {
@@ -493,20 +442,6 @@ def test_gcp_architecture_has_the_nine_sections(template_src: Path, tmp_path: Pa
     assert "-var-file=environments/<env>.tfvars" in readme
 
 
-@pytest.mark.slow
-def test_gcp_minimal_terraform_passes_checkov(
-    template_git_repo: Path, tmp_path: Path, isolated_env: dict[str, str]
-) -> None:
-    """The minimal answers are clean too (the provider-wide test covers the full ones)."""
-    project = render_cloud(
-        template_git_repo, tmp_path / "project", "gcp", "minimal", vcs_ref=TEMPLATE_TAG
-    )
-    summary = _gcp_checkov(project, isolated_env)
-    assert summary["failed"] == []
-    assert all(summary["skipped"].values()), summary["skipped"]
-    assert summary["passed"] > 0
-
-
 # ==============================================================================
 # Microsoft Azure
 # ==============================================================================
@@ -603,24 +538,3 @@ def test_azure_docs_have_the_nine_cloud_sections(
     assert "```mermaid\nflowchart LR" in architecture
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "-var-file=environments/<env>.tfvars" in readme
-
-
-@pytest.mark.parametrize("variant", list(VARIANTS))
-def test_azure_terraform_is_formatted(
-    template_src: Path, tmp_path: Path, isolated_env: dict[str, str], variant: str
-) -> None:
-    """`terraform fmt -check`, where a Terraform binary is installed."""
-    project = render_cloud(template_src, tmp_path / "project", "azure", variant)
-    try:
-        result = subprocess.run(
-            ["terraform", "fmt", "-check", "-recursive", "-diff", "."],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=project / TERRAFORM_DIR,
-            env={**isolated_env, "TF_CLI_CONFIG_FILE": "/dev/null"},
-            timeout=120,
-        )
-    except FileNotFoundError:
-        pytest.skip("no terraform binary")
-    assert result.returncode == 0, f"not terraform-fmt formatted:\n{result.stdout}"
