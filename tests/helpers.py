@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import re
 import shlex
 import subprocess
@@ -225,3 +226,34 @@ def load_extension() -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
+
+
+CHECKOV = "checkov==3.3.30"
+"""checkov, run with uvx (its dependencies conflict with the template's own tools)."""
+
+
+def checkov(
+    project: Path, framework: str, directory: str, env: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """checkov's JSON reports (one per framework part) on ``directory`` of ``project``.
+
+    No platform key: ``BC_SKIP_MAPPING`` and ``--skip-download`` keep checkov offline.
+    """
+    result = subprocess.run(
+        [
+            *("uvx", CHECKOV, "--skip-download", "--framework", framework),
+            *("--output", "json", "--directory", directory),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+        env={**env, "BC_SKIP_MAPPING": "TRUE"},
+        timeout=900,
+    )
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError as exc:
+        message = f"checkov gave no JSON report:\n{result.stdout}\n{result.stderr[-2000:]}"
+        raise AssertionError(message) from exc
+    return report if isinstance(report, list) else [report]

@@ -7,7 +7,6 @@ render (slow tier). A skipped check must carry its justification inline.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ import hcl2
 import pytest
 import yaml
 
-from tests.helpers import TEMPLATE_TAG, read_answers, render
+from tests.helpers import TEMPLATE_TAG, checkov, read_answers, render
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,8 +24,6 @@ Answers = dict[str, Any]
 PROVIDERS = ("aws", "gcp", "azure")
 ENVIRONMENTS = ("dev", "staging", "prod")
 TERRAFORM_DIR = "infra/terraform"
-CHECKOV = "checkov==3.3.30"
-"""checkov, run with uvx (its dependencies conflict with the template's own tools)."""
 
 # Every cloud option on, and every one off (with the fastest replication in the first).
 FULL: Answers = {
@@ -93,28 +90,6 @@ def test_the_answers_are_recorded(template_src: Path, tmp_path: Path, provider: 
     assert answers["cloud_rpo_hours"] == 1
 
 
-def checkov(project: Path, env: dict[str, str]) -> list[dict[str, Any]]:
-    """checkov's Terraform reports on the project's infra/terraform (offline)."""
-    # No platform key: BC_SKIP_MAPPING and --skip-download keep checkov offline.
-    result = subprocess.run(
-        [
-            *("uvx", CHECKOV, "--skip-download", "--framework", "terraform"),
-            *("--output", "json", "--directory", TERRAFORM_DIR),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=project,
-        env={**env, "BC_SKIP_MAPPING": "TRUE"},
-        timeout=900,
-    )
-    try:
-        report = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"checkov gave no JSON report:\n{result.stdout}\n{result.stderr[-2000:]}")
-    return report if isinstance(report, list) else [report]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -129,7 +104,7 @@ def test_terraform_passes_checkov(
     project = render_cloud(
         template_git_repo, tmp_path / "project", provider, variant, vcs_ref=TEMPLATE_TAG
     )
-    reports = checkov(project, isolated_env)
+    reports = checkov(project, "terraform", TERRAFORM_DIR, isolated_env)
     failed = [
         f"{check['check_id']} {check['check_name']}: {check['resource']} ({check['file_path']})"
         for one in reports

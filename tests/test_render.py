@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import itertools
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ from tests.helpers import (
     TEMPLATE_TAG,
     UNRENDERED_JINJA,
     cast_bool,
+    checkov,
     choice_values,
     copier_config,
     is_github_file,
@@ -878,8 +878,6 @@ def check_cronjob(
     return str(command)
 
 
-CHECKOV = "checkov==3.3.30"
-"""checkov, run with uvx (its dependencies conflict with the template's own tools)."""
 # Each way the CronJob carries secrets: none, the Slack webhook, and PostgreSQL (source and
 # destination) with the PII key and SMTP credentials.
 CHECKOV_ANSWERS = {
@@ -906,30 +904,7 @@ def test_kubernetes_manifests_pass_checkov(
 ) -> None:
     """checkov's Kubernetes policies pass; the only skip is the image digest, justified inline."""
     project = render(template_git_repo, tmp_path / "project", vcs_ref=TEMPLATE_TAG, **answers)
-    # No platform key: BC_SKIP_MAPPING and --skip-download keep checkov offline.
-    result = subprocess.run(
-        [
-            "uvx",
-            CHECKOV,
-            "--skip-download",
-            "--framework",
-            "kubernetes",
-            "--output",
-            "json",
-            "--directory",
-            "deploy/k8s",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=project,
-        env={**isolated_env, "BC_SKIP_MAPPING": "TRUE"},
-        timeout=600,
-    )
-    try:
-        report = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"checkov gave no JSON report:\n{result.stdout}\n{result.stderr[-2000:]}")
+    (report,) = checkov(project, "kubernetes", "deploy/k8s", isolated_env)
     failed = [
         f"{check['check_id']} {check['check_name']}: {check['resource']}"
         for check in report["results"]["failed_checks"]
