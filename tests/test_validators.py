@@ -262,45 +262,50 @@ def test_validator_rejects_bad_value(case: Case, template_src: Path, tmp_path: P
     assert not (tmp_path / "project").exists(), "a rejected answer must not leave a project"
 
 
+def rejection(question: str, src: Path, dst: Path, **answers: Any) -> str:
+    """Copier's message refusing ``answers`` at ``question``; no project is left at ``dst``."""
+    with pytest.raises(ValueError, match=f"Validation error for question '{question}'") as caught:
+        render(src, dst, **answers)
+    assert not dst.exists(), "a rejected answer must not leave a project"
+    return str(caught.value)
+
+
 def test_an_engine_and_a_destination_it_cannot_load_are_rejected_together(
     template_src: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'destinations'") as caught:
-        render(template_src, tmp_path / "p", engine="pyspark", destinations=["postgres"])
-    assert "destinations must not include postgres with engine pyspark" in str(caught.value)
-    assert not (tmp_path / "p").exists()
+    message = rejection(
+        "destinations", template_src, tmp_path / "p", engine="pyspark", destinations=["postgres"]
+    )
+    assert "destinations must not include postgres with engine pyspark" in message
 
 
 def test_kubernetes_without_docker_is_rejected_naming_both(
     template_src: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'kubernetes'") as caught:
-        render(template_src, tmp_path / "p", docker=False, kubernetes=True)
-    assert "kubernetes must not be true with docker false" in str(caught.value)
-    assert not (tmp_path / "p").exists()
+    message = rejection("kubernetes", template_src, tmp_path / "p", docker=False, kubernetes=True)
+    assert "kubernetes must not be true with docker false" in message
 
 
 @pytest.mark.parametrize("orchestrator", ["airflow", "prefect", "dagster"])
 def test_kubernetes_with_an_orchestrator_is_rejected_naming_both(
     template_src: Path, tmp_path: Path, orchestrator: str
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'kubernetes'") as caught:
-        render(template_src, tmp_path / "p", orchestrator=orchestrator, kubernetes=True)
+    message = rejection(
+        "kubernetes", template_src, tmp_path / "p", orchestrator=orchestrator, kubernetes=True
+    )
     expected = f"kubernetes must not be true with orchestrator {orchestrator}"
-    assert expected in str(caught.value)
-    assert not (tmp_path / "p").exists()
+    assert expected in message
 
 
 @pytest.mark.parametrize("destinations", [["parquet"], ["delta"], ["parquet", "delta"]])
 def test_the_data_api_without_a_destination_it_reads_is_rejected_naming_both(
     template_src: Path, tmp_path: Path, destinations: list[str]
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'api_enabled'") as caught:
-        render(template_src, tmp_path / "p", destinations=destinations, api_enabled=True)
-    message = str(caught.value)
+    message = rejection(
+        "api_enabled", template_src, tmp_path / "p", destinations=destinations, api_enabled=True
+    )
     assert "api_enabled must not be true without a duckdb or postgres destination" in message
     assert f"destinations is {', '.join(destinations)}" in message
-    assert not (tmp_path / "p").exists()
 
 
 @pytest.mark.parametrize("destinations", [["duckdb"], ["postgres"], ["parquet", "postgres"]])
@@ -316,12 +321,11 @@ def test_the_data_api_with_a_destination_it_reads_is_accepted(
 def test_ml_without_the_parquet_destination_is_rejected_naming_both(
     template_src: Path, tmp_path: Path, destinations: list[str]
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'ml_enabled'") as caught:
-        render(template_src, tmp_path / "p", destinations=destinations, ml_enabled=True)
-    message = str(caught.value)
+    message = rejection(
+        "ml_enabled", template_src, tmp_path / "p", destinations=destinations, ml_enabled=True
+    )
     assert "ml_enabled must not be true without a parquet destination" in message
     assert f"destinations is {', '.join(destinations)}" in message
-    assert not (tmp_path / "p").exists()
 
 
 @pytest.mark.parametrize(
@@ -338,35 +342,31 @@ def test_ml_without_the_parquet_destination_is_rejected_naming_both(
 def test_a_metric_of_the_other_task_is_rejected_naming_both(
     template_src: Path, tmp_path: Path, task: str, metric: str
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'ml_metric'") as caught:
-        render(
-            template_src,
-            tmp_path / "p",
-            destinations=["parquet"],
-            ml_enabled=True,
-            ml_task=task,
-            ml_metric=metric,
-        )
-    message = str(caught.value)
+    message = rejection(
+        "ml_metric",
+        template_src,
+        tmp_path / "p",
+        destinations=["parquet"],
+        ml_enabled=True,
+        ml_task=task,
+        ml_metric=metric,
+    )
     assert f"ml_metric {metric} is a" in message
     assert f"not valid with ml_task {task}" in message
-    assert not (tmp_path / "p").exists()
 
 
 def test_realtime_serving_without_the_data_api_is_rejected_naming_both(
     template_src: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'ml_serving'") as caught:
-        render(
-            template_src,
-            tmp_path / "p",
-            destinations=["parquet"],
-            ml_enabled=True,
-            ml_serving="realtime",
-        )
-    message = str(caught.value)
+    message = rejection(
+        "ml_serving",
+        template_src,
+        tmp_path / "p",
+        destinations=["parquet"],
+        ml_enabled=True,
+        ml_serving="realtime",
+    )
     assert "ml_serving realtime must not be chosen with api_enabled false" in message
-    assert not (tmp_path / "p").exists()
 
 
 def test_the_metric_default_follows_the_task(template_src: Path, tmp_path: Path) -> None:
@@ -383,19 +383,21 @@ def test_the_metric_default_follows_the_task(template_src: Path, tmp_path: Path)
 def test_pyspark_and_the_delta_destination_are_rejected_together(
     template_src: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'destinations'") as caught:
-        render(template_src, tmp_path / "p", engine="pyspark", destinations=["parquet", "delta"])
-    assert "destinations must not include delta with engine pyspark" in str(caught.value)
-    assert not (tmp_path / "p").exists()
+    message = rejection(
+        "destinations",
+        template_src,
+        tmp_path / "p",
+        engine="pyspark",
+        destinations=["parquet", "delta"],
+    )
+    assert "destinations must not include delta with engine pyspark" in message
 
 
 def test_an_api_source_without_the_files_source_is_rejected(
     template_src: Path, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'sources'") as caught:
-        render(template_src, tmp_path / "p", sources=["rest_api"])
-    assert "sources must include files with rest_api" in str(caught.value)
-    assert not (tmp_path / "p").exists()
+    message = rejection("sources", template_src, tmp_path / "p", sources=["rest_api"])
+    assert "sources must include files with rest_api" in message
 
 
 def test_gitlab_ci_seeds_the_postgres_source_table(template_src: Path, tmp_path: Path) -> None:
@@ -527,13 +529,12 @@ def test_all_choice_values_are_distinct() -> None:
 def test_a_cloud_container_job_beside_another_runner_is_rejected_naming_both(
     template_src: Path, tmp_path: Path, other: dict[str, Any], expected: str
 ) -> None:
-    with pytest.raises(ValueError, match="Validation error for question 'cloud_compute'") as caught:
-        render(
-            template_src,
-            tmp_path / "p",
-            cloud_provider="gcp",
-            cloud_compute="container_job",
-            **other,
-        )
-    assert expected in str(caught.value)
-    assert not (tmp_path / "p").exists()
+    message = rejection(
+        "cloud_compute",
+        template_src,
+        tmp_path / "p",
+        cloud_provider="gcp",
+        cloud_compute="container_job",
+        **other,
+    )
+    assert expected in message
