@@ -425,12 +425,13 @@ def component_flags(answers: Mapping[str, Any]) -> dict[str, bool]:
     """Booleans that drive conditional file names: one per possible choice.
 
     ``engine_<name>``, ``source_<name>``, ``dest_<name>``, ``orchestrator_<name>``,
-    ``metrics_<name>``, ``alert_<name>``, ``lineage_<name>``, ``ci_<name>`` and
-    ``license_<name>`` are true for the chosen components and false otherwise, so a
-    template file name such as
+    ``metrics_<name>``, ``alert_<name>``, ``lineage_<name>``, ``ci_<name>``,
+    ``license_<name>`` and ``cloud_<name>`` are true for the chosen components and false
+    otherwise, so a template file name such as
     ``{% if dest_duckdb %}duckdb.py{% endif %}`` reads one short boolean (the data API's
     files read the ``api_enabled`` answer itself, a boolean already; the ML pipeline's
-    read ``ml_enabled``). Five derived flags name files that several answers generate:
+    read ``ml_enabled``). Six derived flags name files or parts that several answers
+    generate: ``cloud_enabled`` (any cloud provider: section 11 of the architecture doc),
     ``metrics_export`` (any metrics exporter), ``alerting_enabled`` (any alert channel),
     ``postgres_client`` (the PostgreSQL source or destination), ``landed_source`` (a
     source landed as Parquet before the engine reads it: the REST API or PostgreSQL
