@@ -11,15 +11,23 @@ as matched by the path or glob.
 The CSV dialect is fixed (comma, double quotes, header line) and the columns
 are named from the header, read with Python's ``csv`` module: DuckDB's sniffer
 never runs, so a file is always read the same way and a malformed record fails
-the read instead of changing how the file is understood. ``_row_number`` is a
-``row_number() OVER ()`` over the file in read order, which DuckDB computes as a
-streaming window while it keeps the insertion order; the scan itself stays
-lazy: nothing but each file's header is read here.
+the read instead of changing how the file is understood. The scan stays lazy:
+nothing but each file's header is read here.
+
+Row numbers of CSV and JSON Lines files are given when the rows are stored
+(``materialize``), not by the scan. A ``row_number() OVER ()`` in the scan is a
+streaming window, which DuckDB runs on one thread, and with it the whole
+pipeline above it: the read, the cleaning and every validation check. Stored
+instead, the rows are read and checked on every core, and a table created from
+an ordered scan keeps the read order (insertion order is preserved, see
+``engine``), so a row's number in its file follows from its ``rowid``. Until
+then their ``_row_number`` is null. Parquet files carry their row numbers
+(``file_row_number``) from the scan.
 
 A JSON Lines file is read by ``read_json`` with every declared column as
 ``VARCHAR`` (a number, boolean or nested value as its JSON text, a missing key
 as null); its columns are the keys of its first records. ``_row_number`` is
-then the line number.
+then the line number (blank lines skipped).
 
 A URL (``s3://``, ``gs://``, ``az://``) is read through the fsspec filesystem of
 its scheme, registered on the connection (``register_filesystem``): DuckDB's
@@ -45,6 +53,8 @@ if TYPE_CHECKING:
     from ..config import ColumnSpec, FileSource
 
 _CSV_DIALECT = "header = true, delim = ',', quote = '\"', escape = '\"'"
+_UNNUMBERED = "CAST(NULL AS BIGINT)"
+"""The ``_row_number`` of a CSV or JSON Lines row until ``materialize`` numbers it."""
 _TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
 """How a Parquet timestamp is written as text: microseconds always shown."""
 
@@ -54,7 +64,8 @@ def extract(
 ) -> duckdb.DuckDBPyRelation:
     """A lazy relation over the source's files, as raw strings.
 
-    The result has ``_row_number``, the declared columns in schema order (as
+    The result has ``_row_number`` (null for CSV and JSON Lines until
+    ``materialize`` numbers the rows), the declared columns in schema order (as
     strings) and ``_source``; several files are stacked in path order.
 
     Raises:
@@ -73,6 +84,36 @@ def extract(
         case _:
             queries = [_scan_csv(path, columns, options) for path in paths]
     return connection.sql("\nUNION ALL\n".join(f"({query})" for query in queries))
+
+
+def materialize(
+    connection: duckdb.DuckDBPyConnection, relation: duckdb.DuckDBPyRelation, table: str
+) -> duckdb.DuckDBPyRelation:
+    """Run ``relation`` once into the temporary table ``table``; number each file's rows.
+
+    Args:
+        connection: The run's database; its insertion order must be preserved.
+        relation: ``extract``'s relation, or one derived from it row for row
+            (projections only: no filter, join or sort), with ``_row_number``
+            and ``_source``.
+        table: The temporary table to create (or replace).
+
+    Returns:
+        A relation over the table in which every row has its 1-based number in
+        its file: the rows of a file are stored in read order, so that number is
+        the row's ``rowid`` minus the ``rowid`` of its file's first row, plus one.
+    """
+    name = quote(table)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {relation.sql_query()}")
+    firsts = connection.sql(
+        f"SELECT {quote(SOURCE)}, min(rowid) FROM {name} "  # noqa: S608 - quoted names only
+        f"WHERE {quote(ROW_NUMBER)} IS NULL GROUP BY ALL"
+    ).fetchall()
+    if not firsts:
+        return connection.sql(f"SELECT * FROM {name}")  # noqa: S608
+    offsets = " ".join(f"WHEN {literal(path)} THEN rowid - {first} + 1" for path, first in firsts)
+    number = f"coalesce({quote(ROW_NUMBER)}, CASE {quote(SOURCE)} {offsets} END)"
+    return connection.sql(f"SELECT * REPLACE ({number} AS {quote(ROW_NUMBER)}) FROM {name}")  # noqa: S608
 
 
 def register_store(connection: duckdb.DuckDBPyConnection, source: FileSource) -> None:
@@ -97,7 +138,7 @@ def _scan_csv(path: str, columns: Mapping[str, ColumnSpec], options: Mapping[str
         f"columns = {types}, force_not_null = [{not_null}])"
     )
     return (
-        f"SELECT row_number() OVER () AS {quote(ROW_NUMBER)}, {column_list(columns)}, "  # noqa: S608
+        f"SELECT {_UNNUMBERED} AS {quote(ROW_NUMBER)}, {column_list(columns)}, "  # noqa: S608
         f"{literal(path)} AS {quote(SOURCE)} FROM {scan}"
     )
 
@@ -135,7 +176,7 @@ def _scan_jsonl(path: str, columns: Mapping[str, ColumnSpec], options: Mapping[s
         "ignore_errors = false)"
     )
     return (
-        f"SELECT row_number() OVER () AS {quote(ROW_NUMBER)}, {column_list(columns)}, "  # noqa: S608
+        f"SELECT {_UNNUMBERED} AS {quote(ROW_NUMBER)}, {column_list(columns)}, "  # noqa: S608
         f"{literal(path)} AS {quote(SOURCE)} FROM {scan}"
     )
 
