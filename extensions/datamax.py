@@ -93,8 +93,9 @@ COMPONENTS: dict[str, dict[str, Component]] = {
             dependencies=("polars>=1.30,<3", "pyarrow>=20,<27"),
             notes=(
                 "Polars lazy frames: each stage adds to a query plan that Polars "
-                "optimises (projection and predicate pushdown) and runs on all cores; "
-                "the validated rows are materialised once, in memory."
+                "optimises (projection and predicate pushdown) and runs on all cores "
+                "with its streaming engine; the validated rows are staged as Parquet "
+                "and de-duplicated in buckets of keys, in bounded memory."
             ),
         ),
         "duckdb": Component(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..loading import Loader as AnyLoader
+from ..staging import STREAMING
 from ..transformers import aggregate
 
 if TYPE_CHECKING:
@@ -13,10 +14,15 @@ if TYPE_CHECKING:
     from ..config import DatasetConfig
 
 
-Loader = AnyLoader["pl.DataFrame"]
-"""The destinations of this engine: they load its pl.DataFrame."""
+Loader = AnyLoader["pl.LazyFrame"]
+"""The destinations of this engine: they load a lazy scan of the staged detail rows."""
 
 
 def build_aggregate(detail: pl.LazyFrame, dataset: DatasetConfig, decimals: int) -> pl.DataFrame:
-    """The dataset's aggregate table computed from its whole detail table."""
-    return aggregate(detail, dataset.aggregate, dataset.timestamp, decimals).collect()
+    """The dataset's aggregate table computed from its whole detail table.
+
+    The group-by streams over ``detail``: memory grows with the number of
+    groups, not of rows.
+    """
+    plan = aggregate(detail, dataset.aggregate, dataset.timestamp, decimals)
+    return plan.collect(engine=STREAMING)

@@ -50,8 +50,10 @@ def validate(
         ``(valid, rejected)``: ``valid`` has ``_row_number``, ``_source`` and the
         declared columns with their declared types; ``rejected`` has the declared
         columns as the raw source strings, ``_row_number``, ``_source``,
-        ``_rule``, ``_reason`` and ``_run_id``, in source order. Both share one
-        query plan, so collect them together (``pl.collect_all``) to read the
+        ``_rule``, ``_reason`` and ``_run_id``. Both keep the source order (the
+        files in their sorted order, each file's rows in order), without a
+        sort that would hold the rejected rows, and both share one query plan,
+        so sink or collect them together (``pl.collect_all``) to read the
         source once.
     """
     checks = [
@@ -81,7 +83,6 @@ def validate(
             REASON,
             pl.lit(run_id).alias(RUN_ID),
         )
-        .sort(SOURCE, ROW_NUMBER)
     )
     return valid, rejected
 
