@@ -24,5 +24,9 @@ def build_aggregate(detail: pl.LazyFrame, dataset: DatasetConfig, decimals: int)
     The group-by streams over ``detail``: memory grows with the number of
     groups, not of rows.
     """
-    plan = aggregate(detail, dataset.aggregate, dataset.timestamp, decimals)
-    return plan.collect(engine=STREAMING)
+    return aggregate_plan(detail, dataset, decimals).collect(engine=STREAMING)
+
+
+def aggregate_plan(detail: pl.LazyFrame, dataset: DatasetConfig, decimals: int) -> pl.LazyFrame:
+    """The plan of the dataset's aggregate table over its whole detail table ``detail``."""
+    return aggregate(detail, dataset.aggregate, dataset.timestamp, decimals)

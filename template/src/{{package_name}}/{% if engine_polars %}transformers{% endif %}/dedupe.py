@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+import polars as pl
+
 from ..columns import ROW_NUMBER, SOURCE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import polars as pl
+REPEATED = "_repeated"
+"""A temporary column: whether the row's key occurs more than once."""
 
 
 def dedupe(
@@ -25,7 +28,14 @@ def dedupe(
     ``earliest``, so the result never depends on the engine's execution order.
     Exact duplicate rows collapse to one. The number of dropped rows is the
     difference between the input's and the output's heights.
+
+    Only the rows of repeated keys are sorted, usually a small share: the
+    others pass through as they are. The result is in no particular order.
     """
-    return frame.sort(
-        [timestamp, SOURCE, ROW_NUMBER], descending=keep == "latest", nulls_last=True
-    ).unique(subset=list(key), keep="first", maintain_order=True)
+    flagged = frame.with_columns(pl.struct(*key).is_duplicated().alias(REPEATED))
+    winners = (
+        flagged.filter(pl.col(REPEATED))
+        .sort([timestamp, SOURCE, ROW_NUMBER], descending=keep == "latest", nulls_last=True)
+        .unique(subset=list(key), keep="first", maintain_order=True)
+    )
+    return pl.concat([flagged.filter(~pl.col(REPEATED)), winners]).drop(REPEATED)
