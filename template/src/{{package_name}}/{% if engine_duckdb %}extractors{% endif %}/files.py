@@ -44,7 +44,7 @@ import duckdb
 
 from ..columns import ROW_NUMBER, SOURCE
 from ..errors import SchemaMismatchError, SourceError
-from ..sql import column_list, literal, quote
+from ..sql import column_list, literal, quote, store
 from ..storage import filesystem, first_line, is_url, jsonl_columns, open_text, resolve_paths
 
 if TYPE_CHECKING:
@@ -103,14 +103,14 @@ def materialize(
         its file: the rows of a file are stored in read order, so that number is
         the row's ``rowid`` minus the ``rowid`` of its file's first row, plus one.
     """
+    stored = store(connection, relation, table)
     name = quote(table)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {relation.sql_query()}")
     firsts = connection.sql(
         f"SELECT {quote(SOURCE)}, min(rowid) FROM {name} "  # noqa: S608 - quoted names only
         f"WHERE {quote(ROW_NUMBER)} IS NULL GROUP BY ALL"
     ).fetchall()
     if not firsts:
-        return connection.sql(f"SELECT * FROM {name}")  # noqa: S608
+        return stored
     offsets = " ".join(f"WHEN {literal(path)} THEN rowid - {first} + 1" for path, first in firsts)
     number = f"coalesce({quote(ROW_NUMBER)}, CASE {quote(SOURCE)} {offsets} END)"
     return connection.sql(f"SELECT * REPLACE ({number} AS {quote(ROW_NUMBER)}) FROM {name}")  # noqa: S608
