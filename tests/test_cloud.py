@@ -364,7 +364,7 @@ def test_gcp_the_job_gets_the_lake_urls(
     parsed = parse_terraform(project)
     local = _gcp_locals(parsed)
     assert local["raw_glob"] == '"${local.lake_url}/' + glob + '"'
-    env = local["pipeline_env"]
+    env = local["pipeline_environment"]
     assert env["ORDERS_PIPELINE_ENV"] == "${var.environment}"
     assert env["ORDERS_PIPELINE_FILES_PATH"] == "${local.raw_glob}"
     assert env["ORDERS_PIPELINE_DELTA_PATH"] == '"${local.curated}/delta"'
